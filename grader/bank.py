@@ -1,0 +1,119 @@
+"""The exercise bank: one folder per exercise, described by ``exercise.toml``.
+
+The layout is documented in ``docs/authoring-exercises.md``. A bank is any folder of exercise
+folders; its reference solutions live in ``reference/`` next to it (``<bank>/../reference``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from grader.limits import Limits
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_BANK = PROJECT_ROOT / "exercises"
+LIMIT_KEYS = {"call_seconds", "submission_seconds", "load_seconds", "memory_mb"}
+
+
+class BankError(Exception):
+    """The bank itself is malformed: a fault of the bank's authors, not of a candidate."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Exercise:
+    """One exercise folder, as its ``exercise.toml`` describes it."""
+
+    slug: str
+    root: Path
+    title: str
+    seed_question: str
+    file: str
+    parts: tuple[str, ...]
+    points: float
+    suggested_minutes: int
+    limits: dict[str, float]
+
+    @property
+    def hidden_tests(self) -> Path:
+        return self.root / "tests" / "hidden"
+
+    @property
+    def public_tests(self) -> Path:
+        return self.root / "tests" / "public"
+
+    @property
+    def wrong_variants(self) -> list[Path]:
+        return sorted((self.root / "tests" / "wrong").glob("*.py"))
+
+    @property
+    def stub(self) -> Path:
+        return self.root / "stub.py"
+
+    @property
+    def statement(self) -> Path:
+        return self.root / "README.md"
+
+    @property
+    def probes(self) -> Path | None:
+        path = self.root / "probes.py"
+        return path if path.is_file() else None
+
+    @property
+    def reference(self) -> Path:
+        return self.root.parent.parent / "reference" / f"{self.slug}.py"
+
+    def limits_over(self, base: Limits) -> Limits:
+        """The session limits with this exercise's overrides applied."""
+        return base.merged(self.limits)
+
+
+def load_bank(bank: Path | None = None) -> dict[str, Exercise]:
+    """Every exercise in the bank, by slug, in name order."""
+    root = Path(bank) if bank else DEFAULT_BANK
+    if not root.is_dir():
+        raise BankError(f"no exercise bank at {root}")
+    exercises = {}
+    for toml_path in sorted(root.glob("*/exercise.toml")):
+        exercise = _load_exercise(toml_path)
+        exercises[exercise.slug] = exercise
+    if not exercises:
+        raise BankError(f"{root} holds no exercise (no */exercise.toml)")
+    return exercises
+
+
+def select(bank: dict[str, Exercise], slugs: tuple[str, ...] | list[str]) -> list[Exercise]:
+    """The named exercises, or all of them; an unknown name is a clear error."""
+    if not slugs:
+        return list(bank.values())
+    unknown = [s for s in slugs if s not in bank]
+    if unknown:
+        raise BankError(f"unknown exercise(s): {', '.join(unknown)}; known: {', '.join(bank)}")
+    return [bank[s] for s in slugs]
+
+
+def _load_exercise(path: Path) -> Exercise:
+    try:
+        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise BankError(f"{path}: {exc}") from None
+    slug = path.parent.name
+    try:
+        limits = dict(data.get("limits", {}))
+        if set(limits) - LIMIT_KEYS:
+            raise BankError(f"{path}: unknown limits {sorted(set(limits) - LIMIT_KEYS)}")
+        return Exercise(
+            slug=slug,
+            root=path.parent,
+            title=str(data["title"]),
+            seed_question=str(data.get("seed_question", "")),
+            file=str(data.get("file", f"{slug}.py")),
+            parts=tuple(str(p) for p in data.get("parts", [])),
+            points=float(data["points"]),
+            suggested_minutes=int(data.get("suggested_minutes", 30)),
+            limits=limits,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BankError(f"{path}: missing or invalid field {exc}") from None

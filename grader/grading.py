@@ -1,0 +1,77 @@
+"""Grading one submission: match its files to exercises, run each in one sandbox session."""
+
+from __future__ import annotations
+
+import datetime
+import random
+import time
+from pathlib import Path
+
+from grader import __version__
+from grader.bank import Exercise
+from grader.judge.runner import run_exercise
+from grader.limits import Limits
+from grader.results import SubmissionResult
+from grader.sandbox.base import Backend
+from grader.sandbox.session import Session
+from grader.submission import SourceFile, SubmissionError, match_files
+
+
+def new_seed() -> int:
+    """A fresh seed for a grading run: recorded in the report, replayed with ``--seed``."""
+    return random.SystemRandom().randrange(1, 2**31)
+
+
+def grade(
+    submission: Path,
+    exercises: list[Exercise],
+    backend: Backend,
+    *,
+    seed: int,
+    limits: Limits | None = None,
+    explicit: bool = False,
+) -> SubmissionResult:
+    """Grade a file or folder against the given exercises, in one sandbox session."""
+    files = match_files(submission, exercises, explicit)
+    if submission.is_dir() and not explicit:
+        present = [ex for ex in exercises if files[ex.slug].path is not None]
+        if not present:
+            wanted = ", ".join(ex.file for ex in exercises)
+            raise SubmissionError(f"{submission} holds none of the exercise files ({wanted})")
+        exercises = present
+    return grade_sources(str(submission), {ex.slug: files[ex.slug] for ex in exercises}, exercises,
+                         backend, seed=seed, limits=limits)
+
+
+def grade_sources(
+    label: str,
+    files: dict[str, SourceFile],
+    exercises: list[Exercise],
+    backend: Backend,
+    *,
+    seed: int,
+    limits: Limits | None = None,
+    tests: dict[str, Path] | None = None,
+) -> SubmissionResult:
+    """Grade already-read sources; ``tests`` may point an exercise at another test folder."""
+    base = limits or Limits.default()
+    memory = max([base.memory_mb] + [int(ex.limits.get("memory_mb", 0)) for ex in exercises])
+    started, clock = _now(), time.monotonic()
+    results = []
+    with Session(backend, base.merged({"memory_mb": memory})) as session:
+        for exercise in exercises:
+            folder = (tests or {}).get(exercise.slug)
+            results.append(run_exercise(exercise, files[exercise.slug], session, seed, folder))
+    return SubmissionResult(
+        submission=label,
+        exercises=results,
+        seed=seed,
+        sandbox=backend.name,
+        grader_version=__version__,
+        started_at=started,
+        duration=round(time.monotonic() - clock, 3),
+    )
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")

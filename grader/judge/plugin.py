@@ -1,0 +1,131 @@
+"""The judge's pytest plugin: fixtures for hidden tests, points from markers, outcomes as data.
+
+Passed to ``pytest.main(args, plugins=[plugin])`` on the trusted side. It provides the
+``submission`` proxy, ``rng`` and ``grading_seed`` fixtures, and turns each test's first failure
+into exactly one :class:`~grader.results.Outcome`.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import pytest
+
+from grader.judge.proxy import SubmissionProxy
+from grader.judge.remote import MissingFunction, SubmissionLoadError, remote_of
+from grader.results import Outcome, TestResult
+from grader.sandbox.errors import SandboxCrashed, SandboxMemory, SandboxTimeout
+from grader.testing import case_rng
+
+MESSAGE_CHARS = 2000
+SANDBOX_OUTCOMES = (
+    (SandboxTimeout, Outcome.TIMEOUT),
+    (SandboxMemory, Outcome.MEMORY),
+    (SandboxCrashed, Outcome.CRASHED),
+    (MissingFunction, Outcome.MISSING),
+)
+
+
+def classify(exc: BaseException) -> tuple[Outcome, str]:
+    """The outcome and message for a test that raised ``exc``."""
+    for kind, outcome in SANDBOX_OUTCOMES:
+        if isinstance(exc, kind):
+            return outcome, str(exc)
+    if isinstance(exc, SubmissionLoadError):
+        return getattr(exc, "outcome", Outcome.ERROR), str(exc)
+    remote = remote_of(exc)
+    if remote is not None:
+        if remote.builtin == "NotImplementedError":
+            return Outcome.NOT_IMPLEMENTED, remote.summary()
+        if remote.builtin == "MemoryError" or "can't allocate memory" in remote.message:
+            return Outcome.MEMORY, remote.summary()
+        detail = f"\n{remote.traceback}" if remote.traceback else ""
+        return Outcome.ERROR, f"your code raised {remote.summary()}{detail}"
+    if isinstance(exc, AssertionError):
+        return Outcome.FAILED, str(exc) or "assertion failed"
+    if isinstance(exc, pytest.fail.Exception):
+        text = str(exc)
+        if text.startswith("DID NOT RAISE"):
+            text = f"expected the call to raise {text[len('DID NOT RAISE '):]}, but it returned"
+        return Outcome.FAILED, text
+    if isinstance(exc, pytest.skip.Exception):
+        return Outcome.FAILED, f"the test was skipped: {exc}"
+    return Outcome.ERROR, f"the returned value could not be checked: {type(exc).__name__}: {exc}"
+
+
+class JudgePlugin:
+    """Collects one :class:`TestResult` per test of one exercise."""
+
+    def __init__(self, proxy: SubmissionProxy | None, seed: int, load_error: SubmissionLoadError | None = None):
+        self.proxy = proxy
+        self.seed = seed
+        self.load_error = load_error
+        self.results: list[TestResult] = []
+        self.problems: list[str] = []  # collection errors: the bank is broken, not the candidate
+        self._first_failure: dict[str, BaseException] = {}
+        self._output: list[str] = []
+        self._started = 0.0
+
+    def record_output(self, text: str) -> None:
+        """Called by the proxy after every request with what the candidate printed."""
+        if text:
+            self._output.append(text)
+
+    # -- fixtures ------------------------------------------------------------------------------
+
+    @pytest.fixture
+    def submission(self) -> SubmissionProxy:
+        """The candidate's module, running in the sandbox."""
+        if self.load_error is not None:
+            raise self.load_error
+        assert self.proxy is not None
+        return self.proxy
+
+    @pytest.fixture
+    def grading_seed(self) -> int:
+        """This grading run's seed."""
+        return self.seed
+
+    @pytest.fixture
+    def rng(self, request: pytest.FixtureRequest) -> np.random.Generator:
+        """A generator for this test's randomised cases, from the run's seed and the test's id."""
+        return case_rng(self.seed, request.node)
+
+    # -- hooks ---------------------------------------------------------------------------------
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.addinivalue_line("markers", "points(n): how many points the test is worth")
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.problems.append(f"{report.nodeid}: {report.longreprtext[-3000:]}")
+
+    def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
+        self._output, self._started = [], time.monotonic()
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+        yield
+        if call.excinfo is not None and item.nodeid not in self._first_failure:
+            self._first_failure[item.nodeid] = call.excinfo.value
+        if call.when == "teardown":
+            self.results.append(self._result(item))
+
+    def _result(self, item: pytest.Item) -> TestResult:
+        marker = item.get_closest_marker("points")
+        max_points = float(marker.args[0]) if marker and marker.args else 0.0
+        failure = self._first_failure.get(item.nodeid)
+        outcome, message = (Outcome.PASSED, "") if failure is None else classify(failure)
+        doc = (getattr(item, "function", None).__doc__ or "").strip()  # type: ignore[union-attr]
+        return TestResult(
+            name=item.name,
+            outcome=outcome,
+            points=max_points if outcome is Outcome.PASSED else 0.0,
+            max_points=max_points,
+            description=doc.splitlines()[0] if doc else item.name,
+            message=message[:MESSAGE_CHARS],
+            output="".join(self._output)[:MESSAGE_CHARS * 8],
+            duration=round(time.monotonic() - self._started, 4),
+        )

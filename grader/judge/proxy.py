@@ -1,0 +1,109 @@
+"""The ``submission`` fixture: a proxy that turns test calls into requests to the sandbox worker.
+
+A test writes ``submission.cosine_similarity(a, b)``; the proxy sends the function's name and the
+arguments as data, waits under the judge's deadline, and returns the decoded result (plain data,
+numpy arrays, or :class:`Handle` objects). It never evaluates anything the worker sends.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable
+from typing import Any
+
+from grader.judge.remote import Handle, MissingFunction, RemoteError, raise_remote
+from grader.sandbox import wire
+from grader.sandbox.errors import SandboxCrashed
+from grader.sandbox.session import Session
+
+
+class SubmissionProxy:
+    """The candidate's module as the hidden tests see it."""
+
+    def __init__(
+        self,
+        session: Session,
+        module: str,
+        probes: str | None = None,
+        on_output: Callable[[str], None] | None = None,
+        default_timeout: float | None = None,
+    ) -> None:
+        self._session = session
+        self._module = module
+        self._probes = probes
+        self._on_output = on_output or (lambda _text: None)
+        self._default_timeout = default_timeout
+        self.last_call_seconds = 0.0
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return functools.partial(self.call, name)
+
+    def call(self, name: str, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
+        """Call ``name(*args, **kwargs)`` in the candidate's module."""
+        message = {"op": "call", "module": self._module, "name": name}
+        return self.request(message, args, kwargs, timeout)
+
+    def call_with_inputs(self, name: str, *args: Any, **kwargs: Any) -> tuple[Any, list, dict]:
+        """Call, and also return the arguments as the candidate's code left them."""
+        message = {"op": "call", "module": self._module, "name": name, "return_args": True}
+        response = self._exchange(message, args, kwargs, None)
+        value = self._decode(response.get("value"))
+        args_after, kwargs_after = self._decode(response.get("args")), self._decode(response.get("kwargs"))
+        if not isinstance(args_after, list) or not isinstance(kwargs_after, dict):
+            raise SandboxCrashed("the sandbox did not return the call's arguments")
+        return value, args_after, kwargs_after
+
+    def probe(self, name: str, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
+        """Run the exercise's ``probes.name(candidate, *args, **kwargs)`` in the sandbox."""
+        if self._probes is None:
+            raise RuntimeError("this exercise has no probes.py")
+        message = {"op": "probe", "probes": self._probes, "module": self._module, "name": name}
+        return self.request(message, args, kwargs, timeout)
+
+    def request(
+        self,
+        message: dict,
+        args: Any = (),
+        kwargs: dict | None = None,
+        timeout: float | None = None,
+    ) -> Any:
+        """Send a request with encoded arguments and return the decoded value."""
+        return self._decode(self._exchange(message, args, kwargs, timeout).get("value"))
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _exchange(self, message: dict, args: Any, kwargs: dict | None, timeout: float | None) -> dict:
+        message = dict(message, args=wire.encode(list(args)), kwargs=wire.encode(dict(kwargs or {})))
+        started = time.monotonic()
+        try:
+            response = self._session.request(message, timeout or self._default_timeout)
+        finally:
+            self.last_call_seconds = time.monotonic() - started
+            self._on_output(self._session.output.take())
+        if response.get("ok") is True:
+            return response
+        self._raise_error(response.get("error"), str(message.get("name")))
+        raise AssertionError("unreachable")
+
+    def _raise_error(self, error: Any, name: str) -> None:
+        remote = RemoteError.from_wire(error)
+        kind = error.get("kind") if isinstance(error, dict) else None
+        if kind == "missing":
+            raise MissingFunction(remote.message[:200] or name)
+        if kind == "exception":
+            raise_remote(remote)
+        self._session.kill()
+        raise SandboxCrashed(f"the sandbox could not serve the request: {remote.summary()}")
+
+    def _decode(self, data: Any) -> Any:
+        try:
+            return wire.decode(data, self._handle)
+        except wire.ProtocolError as exc:
+            self._session.kill()
+            raise SandboxCrashed(f"the sandbox sent an invalid value: {exc}") from None
+
+    def _handle(self, handle_id: int, type_name: str) -> Handle:
+        return Handle(self, handle_id, type_name)

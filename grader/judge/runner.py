@@ -1,0 +1,131 @@
+"""Runs one exercise's hidden tests against one loaded submission, on the judge's side."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from grader.bank import Exercise
+from grader.judge.plugin import JudgePlugin
+from grader.judge.proxy import SubmissionProxy
+from grader.judge.remote import RemoteError, SubmissionLoadError
+from grader.results import ExerciseResult, Outcome
+from grader.sandbox.errors import SandboxCrashed, SandboxFailure, SandboxMemory, SandboxTimeout
+from grader.sandbox.session import Session
+from grader.submission import SourceFile
+
+EMPTY_INI = Path(__file__).with_name("pytest.ini")
+
+
+class BankTestsBroken(Exception):
+    """The exercise's tests could not be collected: the bank is at fault, not the candidate."""
+
+
+def run_exercise(
+    exercise: Exercise, submitted: SourceFile, session: Session, seed: int, tests: Path | None = None
+) -> ExerciseResult:
+    """Load the submission for ``exercise`` into the session and run the hidden tests."""
+    started = time.monotonic()
+    limits = exercise.limits_over(session.limits)
+    module = Path(exercise.file).stem
+    load_error = _load(exercise, submitted, session, module)
+    plugin = JudgePlugin(None, seed, load_error)
+    if load_error is None:
+        probes = f"probes_{exercise.slug}" if exercise.probes else None
+        plugin.proxy = SubmissionProxy(
+            session, module, probes, on_output=plugin.record_output, default_timeout=limits.call_seconds
+        )
+    session.budget_deadline = time.monotonic() + limits.submission_seconds
+    try:
+        _run_pytest(tests or exercise.hidden_tests, exercise.root, plugin)
+    finally:
+        session.budget_deadline = None
+    if plugin.problems:
+        raise BankTestsBroken(f"{exercise.slug}: tests could not be collected:\n" + "\n".join(plugin.problems))
+    return ExerciseResult(
+        slug=exercise.slug,
+        title=exercise.title,
+        tests=plugin.results,
+        max_score=exercise.points,
+        submitted_file=str(submitted.path or ""),
+        load_error=str(load_error) if load_error else "",
+        duration=round(time.monotonic() - started, 3),
+    )
+
+
+def _load(exercise: Exercise, submitted: SourceFile, session: Session, module: str) -> SubmissionLoadError | None:
+    """Load the candidate's module (and the exercise's probes); a failure becomes a verdict."""
+    if submitted.problem:
+        return SubmissionLoadError(f"{exercise.file}: {submitted.problem}")
+    try:
+        response = session.load(module, submitted.source, exercise.file)
+        if not response.get("ok"):
+            return _load_failure(exercise, RemoteError.from_wire(response.get("error")))
+        if exercise.probes is not None:
+            source = exercise.probes.read_text(encoding="utf-8")
+            response = session.load(f"probes_{exercise.slug}", source, "probes.py")
+            if not response.get("ok"):
+                detail = RemoteError.from_wire(response.get("error")).summary()
+                return SubmissionLoadError(f"the exercise's probes could not run beside your code: {detail}")
+    except SandboxFailure as exc:
+        error = SubmissionLoadError(f"{exercise.file} could not be loaded: {exc}")
+        error.outcome = _LOAD_OUTCOMES.get(type(exc), Outcome.CRASHED)  # type: ignore[attr-defined]
+        return error
+    finally:
+        session.output.take()  # import-time output is not any test's
+    return None
+
+
+_LOAD_OUTCOMES = {SandboxTimeout: Outcome.TIMEOUT, SandboxMemory: Outcome.MEMORY, SandboxCrashed: Outcome.CRASHED}
+
+
+def _load_failure(exercise: Exercise, remote: RemoteError) -> SubmissionLoadError:
+    where = f" (line {remote.lineno})" if remote.lineno else ""
+    if remote.type_name in ("SyntaxError", "IndentationError", "TabError"):
+        message = f"{exercise.file} has a syntax error{where}: {remote.message}"
+    else:
+        message = f"{exercise.file} raised {remote.summary()} while being imported{where}"
+    return SubmissionLoadError(message)
+
+
+def _run_pytest(tests: Path, rootdir: Path, plugin: JudgePlugin) -> None:
+    """Run pytest in this process with arguments the grader sets: no conftest, no config files."""
+    args = [
+        str(tests),
+        "-c", str(EMPTY_INI),
+        "--rootdir", str(rootdir),
+        "--noconftest",
+        "--import-mode=importlib",
+        "--strict-markers",
+        "-p", "no:cacheprovider",
+        "-p", "no:stepwise",
+        "-q",
+        "--tb=no",
+        "-W", "ignore",
+        "-o", "python_files=test_*.py",
+        "-o", "console_output_style=classic",
+    ]
+    with _no_plugin_autoload(), contextlib.redirect_stdout(io.StringIO()):
+        code = pytest.main(args, plugins=[plugin])
+    if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.NO_TESTS_COLLECTED):
+        plugin.problems.append(f"pytest exited with {code!r}")
+
+
+@contextlib.contextmanager
+def _no_plugin_autoload() -> Iterator[None]:
+    """Third-party pytest plugins installed on the judge must not change how tests run."""
+    saved = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = saved

@@ -1,0 +1,1 @@
+"""Sandbox backends and the session that speaks the wire protocol to the worker."""

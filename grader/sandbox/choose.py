@@ -1,0 +1,25 @@
+"""Choosing a sandbox backend: ``docker``, ``process``, or ``auto`` (docker when it can run)."""
+
+from __future__ import annotations
+
+from grader.sandbox.base import Backend, SandboxUnavailable
+from grader.sandbox.process_backend import ProcessBackend
+
+CHOICES = ("auto", "docker", "process")
+
+
+def choose_backend(name: str) -> tuple[Backend, str]:
+    """The backend to grade with, and a warning to show (empty when there is none)."""
+    if name == "process":
+        return ProcessBackend(), ""
+    from grader.sandbox import docker_backend  # imported late: the docker SDK is only needed here
+
+    available, reason = docker_backend.docker_available()
+    if available:
+        return docker_backend.DockerBackend(), ""
+    if name == "docker":
+        raise SandboxUnavailable(reason)
+    return ProcessBackend(), (
+        f"WARNING: Docker sandbox unavailable ({reason}); grading in the weaker 'process' sandbox, "
+        "which is not a security boundary."
+    )

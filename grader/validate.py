@@ -1,0 +1,94 @@
+"""Proving a bank sound: every reference scores 100%, every stub 0%, every known-wrong variant less.
+
+Also checked: the hidden tests' points add up to ``points`` in exercise.toml, every hidden test
+has points and a docstring, the public tests pass on the reference, and every alternative correct
+solution (``tests/alternative/*.py``) scores 100% too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+
+from grader.bank import Exercise
+from grader.grading import grade_sources
+from grader.limits import Limits
+from grader.results import ExerciseResult
+from grader.sandbox.base import Backend
+from grader.submission import read_source
+
+
+@dataclasses.dataclass
+class Check:
+    """One claim about the bank, and whether it held."""
+
+    exercise: str
+    subject: str  # "reference", "stub", "wrong/<name>", "points", ...
+    expectation: str
+    ok: bool
+    detail: str = ""
+
+
+def validate_exercise(
+    exercise: Exercise,
+    backend: Backend,
+    seed: int,
+    limits: Limits | None = None,
+    on_check: Callable[[Check], None] = lambda _c: None,
+) -> list[Check]:
+    """Grade the reference, the stub, the alternatives and the wrong variants of one exercise."""
+    checks: list[Check] = []
+
+    def add(check: Check) -> None:
+        checks.append(check)
+        on_check(check)
+
+    def run(path: Path, tests: Path | None = None) -> ExerciseResult:
+        files = {exercise.slug: read_source(path)}
+        tests_map = {exercise.slug: tests} if tests else None
+        return grade_sources(str(path), files, [exercise], backend, seed=seed, limits=limits, tests=tests_map).exercises[0]
+
+    reference = run(exercise.reference)
+    add(_points_check(exercise, reference))
+    add(_expect(exercise, "reference", reference, lambda r: r.score == r.max_score, "scores 100%"))
+    undocumented = [t.name for t in reference.tests if t.description == t.name]
+    add(Check(exercise.slug, "docstrings", "every hidden test has a docstring", not undocumented,
+              ", ".join(undocumented)))
+    if exercise.public_tests.is_dir() and any(exercise.public_tests.glob("test_*.py")):
+        public = run(exercise.reference, exercise.public_tests)
+        add(_expect(exercise, "public tests", public, lambda r: all(t.passed for t in r.tests),
+                    "pass on the reference"))
+    for path in sorted((exercise.root / "tests" / "alternative").glob("*.py")):
+        add(_expect(exercise, f"alternative/{path.stem}", run(path), lambda r: r.score == r.max_score,
+                    "scores 100%"))
+    add(_expect(exercise, "stub", run(exercise.stub), lambda r: r.score == 0, "scores 0%"))
+    for path in exercise.wrong_variants:
+        add(_expect(exercise, f"wrong/{path.stem}", run(path), lambda r: r.score < r.max_score,
+                    "loses points"))
+    if not exercise.wrong_variants:
+        add(Check(exercise.slug, "wrong variants", "at least one known-wrong variant", False))
+    return checks
+
+
+def _points_check(exercise: Exercise, reference: ExerciseResult) -> Check:
+    total = sum(t.max_points for t in reference.tests)
+    pointless = [t.name for t in reference.tests if t.max_points <= 0]
+    ok = abs(total - exercise.points) < 1e-9 and not pointless
+    detail = f"hidden tests add up to {total:g}, exercise.toml says {exercise.points:g}"
+    if pointless:
+        detail += f"; without points: {', '.join(pointless)}"
+    return Check(exercise.slug, "points", "hidden tests' points add up", ok, detail)
+
+
+def _expect(
+    exercise: Exercise, subject: str, result: ExerciseResult, predicate: Callable[[ExerciseResult], bool], what: str
+) -> Check:
+    detail = f"{result.score:g}/{result.max_score:g}"
+    if result.load_error:
+        detail += f" ({result.load_error})"
+    failing = [f"{t.name}: {t.outcome.value}: {t.message.splitlines()[0] if t.message else ''}"
+               for t in result.tests if not t.passed]
+    if subject in ("reference", "public tests") or subject.startswith("alternative/"):
+        detail += "".join(f"\n    {line[:300]}" for line in failing)
+    return Check(exercise.slug, subject, what, predicate(result), detail)
