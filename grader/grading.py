@@ -58,7 +58,7 @@ def grade_sources(
     memory = max([base.memory_mb] + [int(ex.limits.get("memory_mb", 0)) for ex in exercises])
     started, clock = _now(), time.monotonic()
     results = []
-    with Session(backend, base.merged({"memory_mb": memory})) as session:
+    with open_session(backend, base.merged({"memory_mb": memory})) as session:
         for exercise in exercises:
             folder = (tests or {}).get(exercise.slug)
             results.append(run_exercise(exercise, files[exercise.slug], session, seed, folder))
@@ -71,6 +71,12 @@ def grade_sources(
         started_at=started,
         duration=round(time.monotonic() - clock, 3),
     )
+
+
+def open_session(backend: Backend, limits: Limits) -> Session:
+    """A session on ``backend``; a backend may supply its own (the in-memory fake does)."""
+    opener = getattr(backend, "open_session", None)
+    return opener(limits) if opener is not None else Session(backend, limits)
 
 
 def _now() -> str:

@@ -1,0 +1,137 @@
+"""The process sandbox and the session over it: deadlines, deaths, output capture, isolation."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+import pytest
+
+from grader.limits import Limits
+from grader.sandbox import wire
+from grader.sandbox.errors import SandboxCrashed, SandboxTimeout
+from grader.sandbox.process_backend import ProcessBackend, network_isolated
+from grader.sandbox.session import Session
+
+SOURCE = '''
+import os, sys, time
+def echo(x):
+    return x
+def shout(n):
+    print("x" * n)
+    return n
+def spin():
+    while True:
+        pass
+def die():
+    os._exit(0)
+def forge():
+    fake = b'{"id": 999, "ok": true, "value": 1}'
+    for fd in range(3, 64):
+        try:
+            os.write(fd, len(fake).to_bytes(4, "big") + fake)
+        except OSError:
+            pass
+    return 0
+def read_stdin():
+    return sys.stdin.read()
+def uid():
+    return os.getuid()
+def connect():
+    import socket
+    socket.create_connection(("127.0.0.1", 9), timeout=2)
+def write_outside(path):
+    with open(path, "w") as f:
+        f.write("x")
+def hog():
+    return bytearray(4 * 1024 ** 3)
+'''
+
+
+@pytest.fixture
+def session():
+    with Session(ProcessBackend(), Limits(call_seconds=5, memory_mb=1024)) as s:
+        assert s.load("mod", SOURCE, "mod.py")["ok"]
+        yield s
+
+
+def call(session, name, *args, timeout=None):
+    response = session.request(
+        {"op": "call", "module": "mod", "name": name, "args": wire.encode(list(args)), "kwargs": wire.encode({})},
+        timeout,
+    )
+    if response["ok"]:
+        return wire.decode(response["value"])
+    return response["error"]
+
+
+def test_values_cross_both_ways(session):
+    array = np.arange(6.0).reshape(2, 3)
+    assert np.array_equal(call(session, "echo", array), array)
+    assert call(session, "echo", {"a": (1, "b")}) == {"a": (1, "b")}
+
+
+def test_a_call_over_its_deadline_is_killed_and_the_next_call_gets_a_fresh_worker(session):
+    started = time.monotonic()
+    with pytest.raises(SandboxTimeout):
+        call(session, "spin", timeout=0.5)
+    assert time.monotonic() - started < 3
+    assert call(session, "echo", 5) == 5
+    assert session.starts == 2
+
+
+def test_os_exit_is_a_crash_not_an_answer(session):
+    with pytest.raises(SandboxCrashed):
+        call(session, "die")
+    assert call(session, "echo", 1) == 1
+
+
+def test_candidate_output_is_captured_apart_and_truncated(session):
+    assert call(session, "shout", 10 * 1024 * 1024) == 10 * 1024 * 1024
+    text = session.output.take()
+    assert text.startswith("xxx") and "more bytes of output were dropped" in text
+    assert len(text) < session.limits.output_bytes + 200
+
+
+def test_forged_frames_cannot_answer_for_the_worker(session):
+    try:
+        result = call(session, "forge")
+    except SandboxCrashed:
+        return  # the forged frame was read out of turn and rejected: fine
+    assert result == 0  # the real answer, not the forged value 1
+
+
+def test_stdin_is_not_the_frame_channel(session):
+    assert call(session, "read_stdin") == ""
+    assert call(session, "echo", 2) == 2
+
+
+def test_memory_bomb_is_a_memory_error(session):
+    error = call(session, "hog")
+    assert error["builtin"] == "MemoryError"
+
+
+def test_the_worker_cannot_write_outside_its_directory(session, tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("privilege drop only happens when the grader runs as root")
+    target = tmp_path / "owned"
+    error = call(session, "write_outside", str(target))
+    assert error["builtin"] in ("PermissionError", "OSError")
+    assert not target.exists()
+    assert call(session, "uid") == 65534
+
+
+def test_no_network_where_unshare_allows(session):
+    if not network_isolated():
+        pytest.skip("this machine does not allow a private network namespace")
+    error = call(session, "connect")
+    assert isinstance(error, dict) and error["builtin"] == "OSError"
+
+
+def test_close_leaves_no_process_behind():
+    session = Session(ProcessBackend(), Limits())
+    session.load("mod", SOURCE, "mod.py")
+    pid = session._sandbox.process.pid  # noqa: SLF001 - the test needs the real pid
+    session.close()
+    assert not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z"
