@@ -84,6 +84,13 @@ def load_bank(bank: Path | None = None) -> dict[str, Exercise]:
     return exercises
 
 
+def secret_paths(bank: Path | None = None) -> list[Path]:
+    """Folders a sandbox must never see: the bank (hidden tests), the references, our own tests."""
+    root = Path(bank) if bank else DEFAULT_BANK
+    paths = [root, root.parent / "reference", DEFAULT_BANK, PROJECT_ROOT / "reference", PROJECT_ROOT / "tests"]
+    return list(dict.fromkeys(p.resolve() for p in paths))
+
+
 def select(bank: dict[str, Exercise], slugs: tuple[str, ...] | list[str]) -> list[Exercise]:
     """The named exercises, or all of them; an unknown name is a clear error."""
     if not slugs:

@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from grader import __version__
-from grader.bank import BankError, load_bank, select
+from grader.bank import BankError, load_bank, secret_paths, select
 from grader.grading import grade, new_seed
 from grader.image import image as image_group
 from grader.judge.runner import BankTestsBroken
@@ -139,7 +139,7 @@ def grade_command(submission: Path, exercises: tuple[str, ...], sandbox: str, ju
     Example: grader grade reference/cosine_similarity.py --sandbox process --junit out.xml
     """
     chosen = select(load_bank(bank), exercises)
-    backend, warning = choose_backend(sandbox)
+    backend, warning = choose_backend(sandbox, hide=secret_paths(bank))
     if warning:
         click.echo(warning, err=True)
     run_seed = seed if seed is not None else new_seed()
@@ -177,7 +177,7 @@ def validate_command(exercises: tuple[str, ...], sandbox: str, seed: int | None,
 
     Example: grader validate --sandbox process
     """
-    backend, warning = choose_backend(sandbox)
+    backend, warning = choose_backend(sandbox, hide=secret_paths(bank))
     if warning:
         click.echo(warning, err=True)
     run_seed = seed if seed is not None else new_seed()

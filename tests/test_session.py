@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,7 +14,7 @@ import pytest
 from grader.limits import Limits
 from grader.sandbox import wire
 from grader.sandbox.errors import SandboxCrashed, SandboxTimeout
-from grader.sandbox.process_backend import ProcessBackend, network_isolated
+from grader.sandbox.process_backend import ProcessBackend, isolation_available
 from grader.sandbox.session import Session
 
 SOURCE = '''
@@ -112,18 +115,18 @@ def test_memory_bomb_is_a_memory_error(session):
     assert error["builtin"] == "MemoryError"
 
 
-def test_the_worker_cannot_write_outside_its_directory(session, tmp_path):
+def test_the_worker_cannot_write_outside_its_directory(session):
     if os.geteuid() != 0:
         pytest.skip("privilege drop only happens when the grader runs as root")
-    target = tmp_path / "owned"
+    target = Path(__file__).parent / "owned-by-the-sandbox"
     error = call(session, "write_outside", str(target))
-    assert error["builtin"] in ("PermissionError", "OSError")
+    assert error["builtin"] in ("PermissionError", "OSError", "FileNotFoundError")
     assert not target.exists()
     assert call(session, "uid") == 65534
 
 
 def test_no_network_where_unshare_allows(session):
-    if not network_isolated():
+    if not isolation_available():
         pytest.skip("this machine does not allow a private network namespace")
     error = call(session, "connect")
     assert isinstance(error, dict) and error["builtin"] == "OSError"
@@ -135,3 +138,24 @@ def test_close_leaves_no_process_behind():
     pid = session._sandbox.process.pid  # noqa: SLF001 - the test needs the real pid
     session.close()
     assert not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z"
+
+
+def test_hidden_folders_are_empty_and_home_is_private():
+    if not isolation_available():
+        pytest.skip("this machine does not allow private namespaces")
+    (Path(__file__).parent / "output").mkdir(exist_ok=True)
+    secret = Path(tempfile.mkdtemp(prefix="bank-", dir=Path(__file__).parent / "output"))
+    os.chmod(secret, 0o755)
+    host_tmp = Path(tempfile.mkdtemp(prefix="host-tmp-"))
+    (secret / "answers.txt").write_text("42")
+    os.chmod(secret / "answers.txt", 0o644)
+    source = "import os\ndef look(p):\n    return sorted(os.listdir(p))\ndef write():\n    open('x.txt', 'w').write('hi')\n    return sorted(os.listdir('.')), len(os.listdir('/proc'))\n"
+    with Session(ProcessBackend(hide=[secret]), Limits()) as session:
+        session.load("mod", source, "mod.py")
+        assert call(session, "look", str(secret)) == []
+        assert call(session, "look", "/tmp") == []  # not the host's /tmp: host_tmp is invisible
+        names, proc_entries = call(session, "write")
+        assert names == ["x.txt"]
+        assert proc_entries < 80  # a private /proc: no host processes to signal or read
+    shutil.rmtree(secret)
+    shutil.rmtree(host_tmp)

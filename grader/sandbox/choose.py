@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
 from grader.sandbox.base import Backend, SandboxUnavailable
 from grader.sandbox.process_backend import ProcessBackend
 
 CHOICES = ("auto", "docker", "process")
 
 
-def choose_backend(name: str) -> tuple[Backend, str]:
-    """The backend to grade with, and a warning to show (empty when there is none)."""
+def choose_backend(name: str, hide: Sequence[Path] = ()) -> tuple[Backend, str]:
+    """The backend to grade with, and a warning to show (empty when there is none).
+
+    ``hide`` is for the process backend: folders its workers must not see. A Docker container
+    sees none of the host's files in the first place.
+    """
     if name == "process":
-        return ProcessBackend(), ""
+        return ProcessBackend(hide), ""
     from grader.sandbox import docker_backend  # imported late: the docker SDK is only needed here
 
     available, reason = docker_backend.docker_available()
@@ -19,7 +26,7 @@ def choose_backend(name: str) -> tuple[Backend, str]:
         return docker_backend.DockerBackend(), ""
     if name == "docker":
         raise SandboxUnavailable(reason)
-    return ProcessBackend(), (
+    return ProcessBackend(hide), (
         f"WARNING: Docker sandbox unavailable ({reason}); grading in the weaker 'process' sandbox, "
         "which is not a security boundary."
     )

@@ -6,7 +6,10 @@ Confinement, as far as an ordinary process allows:
   private temporary directory, with a scrubbed environment;
 * rlimits: address space, CPU time, file size, open files, no core dumps, and a process count
   once the worker runs as its own unprivileged user;
-* no network, through a new network namespace, where ``unshare`` is allowed;
+* where ``unshare`` is allowed: no network (a new network namespace), a private process-id
+  namespace (the worker sees no host process, and killing it kills everything it started), and a
+  mount namespace where the bank, the references and other candidates' files are covered by
+  empty filesystems and the worker's home is a small private tmpfs;
 * when the grader runs as root, the worker drops to ``nobody`` (65534) first.
 
 This is plainly weaker than the ``docker`` backend: the worker shares the host's kernel view,
@@ -26,12 +29,14 @@ import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from grader.limits import Limits
 from grader.sandbox.base import ExitInfo
 
-WORKER_FILES = ("worker.py", "wire.py")
+WORKER = Path(__file__).with_name("worker.py")  # finds wire.py beside itself
+SHARED_TEMP = ("/tmp", "/var/tmp", "/dev/shm")  # covered in the worker's mount namespace
 SANDBOX_UID = 65534
 # Passed through because some CPUs need them for a correct BLAS; they carry no secrets.
 PASSED_THROUGH = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
@@ -70,35 +75,51 @@ class ProcessSandbox:
 
 
 class ProcessBackend:
-    """Starts workers as confined subprocesses of the grader."""
+    """Starts workers as confined subprocesses of the grader.
+
+    ``hide`` lists folders the worker must not see (the bank, the references, other candidates'
+    submissions and results): each is covered by an empty filesystem in the worker's mount
+    namespace, where namespaces are allowed.
+    """
 
     name = "process"
 
+    def __init__(self, hide: Sequence[Path] = ()) -> None:
+        self.hide = [Path(p).resolve() for p in hide]
+
     def start(self, limits: Limits) -> ProcessSandbox:
         """Launch a fresh worker under these limits."""
-        workdir = Path(tempfile.mkdtemp(prefix="nlp-grader-"))
-        home = workdir / "home"
-        home.mkdir()
-        for name in WORKER_FILES:
-            shutil.copyfile(Path(__file__).with_name(name), workdir / name)
         drop = os.geteuid() == 0
-        if drop:
-            os.chmod(workdir, 0o755)
-            os.chown(home, SANDBOX_UID, SANDBOX_UID)
+        workdir = Path(tempfile.mkdtemp(prefix="nlp-grader-"))
+        isolated = _namespaces_allowed(drop)
+        # Isolated, the worker's /tmp is a fresh tmpfs of its own; otherwise a private folder.
+        home = Path("/tmp") if isolated else workdir
+        if drop and not isolated:
+            os.chown(workdir, SANDBOX_UID, SANDBOX_UID)
         marker = secrets.token_hex(8)
-        command = _isolation_prefix(drop) + [sys.executable, "-I", str(workdir / "worker.py")]
+        command = _isolation_prefix(drop, self._mounts(limits, drop)) + [sys.executable, "-I", str(WORKER)]
         process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
             command,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            cwd=home,
+            cwd=workdir,
             env=_environment(home, limits, marker),
             preexec_fn=functools.partial(_apply_rlimits, limits, drop),  # noqa: PLW1509
             process_group=0,
             close_fds=True,
         )
         return ProcessSandbox(process, workdir, marker)
+
+    def _mounts(self, limits: Limits, drop: bool) -> list[tuple[str, str]]:
+        """Empty filesystems over the hidden folders and the shared temporary folders."""
+        owner = f",uid={SANDBOX_UID},gid={SANDBOX_UID}" if drop else ""
+        covered = [Path(p) for p in SHARED_TEMP]
+        hidden = [p for p in self.hide if p.is_dir() and not any(p.is_relative_to(c) for c in covered)]
+        mounts = [(str(p), "size=4k,mode=0755") for p in hidden]
+        mounts += [(p, "size=4k,mode=0755") for p in SHARED_TEMP[1:] if Path(p).is_dir()]
+        mounts.append(("/tmp", f"size={limits.file_size_mb}m,mode=0700{owner}"))
+        return mounts
 
 
 def _environment(home: Path, limits: Limits, marker: str) -> dict[str, str]:
@@ -132,24 +153,49 @@ def _apply_rlimits(limits: Limits, drop: bool) -> None:
         resource.setrlimit(resource.RLIMIT_NPROC, (limits.pids, limits.pids))
 
 
-@functools.cache
-def _isolation_prefix(drop: bool) -> list[str]:
-    """``unshare`` for no network, and ``setpriv`` to drop root, where this machine allows."""
+# Runs as the new namespaces' first process: hide the paths, give the worker a private tmpfs home,
+# then become the worker. Arguments: N, then N pairs (path, tmpfs options), then the command.
+MOUNT_SCRIPT = (
+    'n=$1; shift; while [ "$n" -gt 0 ]; do mount -t tmpfs -o "$2" tmpfs "$1" || exit 97; '
+    'shift 2; n=$((n-1)); done; cd "$HOME" || exit 98; exec "$@"'
+)
+
+
+def _isolation_prefix(drop: bool, mounts: list[tuple[str, str]]) -> list[str]:
+    """Namespaces (network, mounts, pids), hidden paths and the drop from root, where allowed."""
     prefix: list[str] = []
-    unshare, setpriv = shutil.which("unshare"), shutil.which("setpriv")
-    net = ["--net"] if drop else ["--user", "--net"]
-    if unshare and _works([unshare, *net, "true"]):
-        prefix = [unshare, *net, "--"]
+    if _namespaces_allowed(drop):
+        flat = [item for pair in mounts for item in pair]
+        prefix = ["unshare", *_unshare_flags(drop), "--", "/bin/sh", "-c", MOUNT_SCRIPT, "sh",
+                  str(len(mounts)), *flat]
     if drop:
-        if not setpriv:
+        if not shutil.which("setpriv"):
             raise RuntimeError("running as root needs setpriv (util-linux) to drop privileges")
-        prefix += [setpriv, f"--reuid={SANDBOX_UID}", f"--regid={SANDBOX_UID}", "--clear-groups", "--"]
+        prefix += ["setpriv", f"--reuid={SANDBOX_UID}", f"--regid={SANDBOX_UID}", "--clear-groups", "--"]
     return prefix
 
 
-def network_isolated() -> bool:
-    """Whether process sandboxes get a network namespace of their own on this machine."""
-    return bool(_isolation_prefix(os.geteuid() == 0)) and "--net" in _isolation_prefix(os.geteuid() == 0)
+def _unshare_flags(drop: bool) -> list[str]:
+    # --pid with --kill-child: when the grader kills `unshare`, the namespace's first process dies,
+    # and the kernel then kills every process left in the namespace, setsid or not.
+    flags = ["--net", "--mount", "--pid", "--fork", "--kill-child", "--mount-proc"]
+    return flags if drop else ["--user", "--map-root-user", *flags]
+
+
+@functools.cache
+def _namespaces_allowed(drop: bool) -> bool:
+    probe = tempfile.mkdtemp(prefix="nlp-grader-probe-")
+    try:
+        command = ["unshare", *_unshare_flags(drop), "--", "/bin/sh", "-c", MOUNT_SCRIPT, "sh", "1",
+                   probe, "size=4k", "true"]
+        return bool(shutil.which("unshare")) and _works(command)
+    finally:
+        shutil.rmtree(probe, ignore_errors=True)
+
+
+def isolation_available() -> bool:
+    """Whether process sandboxes get private network, mount and pid namespaces here."""
+    return _namespaces_allowed(os.geteuid() == 0)
 
 
 def _works(command: list[str]) -> bool:

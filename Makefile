@@ -1,0 +1,44 @@
+# One command each to set up, demo, test, lint and benchmark. See README.md.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+PYTHON3 ?= python3
+
+.PHONY: setup demo test test-all lint docker bench clean
+
+setup: $(VENV)/.installed
+
+# torch is installed first and pinned: the local CPU wheel. An unpinned torch pulls a CUDA build.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON3) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet torch==2.13.0
+	$(PIP) install --quiet -e ".[test]"
+	touch $@
+
+# Grade a sample candidate's submission (a folder, one file per exercise) and print the table.
+demo: setup
+	$(VENV)/bin/grader grade examples/candidate --sandbox auto --junit out/demo.xml --json out/demo.json
+
+# The project's tests. Docker tests run when an engine and the sandbox image are there
+# (make docker); GRADER_REQUIRE_DOCKER=1 turns their skip into a failure, as in CI.
+test: setup
+	$(VENV)/bin/pytest
+
+# Also the long fuzzing run (10,000 examples) and other slow tests.
+test-all: setup
+	$(VENV)/bin/pytest -m ""
+
+lint: setup
+	$(VENV)/bin/ruff check grader tests bench
+	$(VENV)/bin/mypy
+
+# A Docker engine, a base image (local, when no registry answers) and the sandbox image.
+docker: setup
+	PYTHON=$(PY) bash scripts/ci-provision.sh
+
+bench: setup
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) out tests/output .pytest_cache
