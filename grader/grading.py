@@ -80,4 +80,4 @@ def open_session(backend: Backend, limits: Limits) -> Session:
 
 
 def _now() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")

@@ -14,7 +14,7 @@ import enum
 from typing import Any
 
 
-class Outcome(str, enum.Enum):
+class Outcome(enum.StrEnum):
     """How one hidden test ended. Exactly one per test."""
 
     PASSED = "passed"
@@ -27,7 +27,7 @@ class Outcome(str, enum.Enum):
     NOT_IMPLEMENTED = "not-implemented"  # the stub's NotImplementedError is still there
 
 
-class Feedback(str, enum.Enum):
+class Feedback(enum.StrEnum):
     """How much a report reveals. Hidden expected values appear only at ``full``."""
 
     FULL = "full"  # hiring teams: messages with values, tracebacks, output

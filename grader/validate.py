@@ -47,7 +47,8 @@ def validate_exercise(
     def run(path: Path, tests: Path | None = None) -> ExerciseResult:
         files = {exercise.slug: read_source(path)}
         tests_map = {exercise.slug: tests} if tests else None
-        return grade_sources(str(path), files, [exercise], backend, seed=seed, limits=limits, tests=tests_map).exercises[0]
+        result = grade_sources(str(path), files, [exercise], backend, seed=seed, limits=limits, tests=tests_map)
+        return result.exercises[0]
 
     reference = run(exercise.reference)
     add(_points_check(exercise, reference))

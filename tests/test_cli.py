@@ -27,7 +27,11 @@ def commands(group=main, prefix=()):
             yield from commands(command, prefix + (name,))
 
 
-@pytest.mark.parametrize(("path", "command"), list(commands()), ids=lambda v: " ".join(v) if isinstance(v, tuple) else "")
+def command_id(value):
+    return " ".join(value) if isinstance(value, tuple) else ""
+
+
+@pytest.mark.parametrize(("path", "command"), list(commands()), ids=command_id)
 def test_every_command_has_help_with_a_summary(path, command):
     result = run(*path, "--help")
     assert result.exit_code == 0

@@ -149,7 +149,11 @@ def test_hidden_folders_are_empty_and_home_is_private():
     host_tmp = Path(tempfile.mkdtemp(prefix="host-tmp-"))
     (secret / "answers.txt").write_text("42")
     os.chmod(secret / "answers.txt", 0o644)
-    source = "import os\ndef look(p):\n    return sorted(os.listdir(p))\ndef write():\n    open('x.txt', 'w').write('hi')\n    return sorted(os.listdir('.')), len(os.listdir('/proc'))\n"
+    source = (
+        "import os\ndef look(p):\n    return sorted(os.listdir(p))\n"
+        "def write():\n    open('x.txt', 'w').write('hi')\n"
+        "    return sorted(os.listdir('.')), len(os.listdir('/proc'))\n"
+    )
     with Session(ProcessBackend(hide=[secret]), Limits()) as session:
         session.load("mod", source, "mod.py")
         assert call(session, "look", str(secret)) == []

@@ -160,7 +160,8 @@ def test_fuzz_decoder_on_tag_shaped_objects(tag, fields):
 
 @pytest.mark.slow
 @settings(max_examples=10_000, deadline=None)
-@given(TAGS, st.dictionaries(st.sampled_from(["v", "dtype", "shape", "id", "type"]), json_values()), st.binary(max_size=64))
+@given(TAGS, st.dictionaries(st.sampled_from(["v", "dtype", "shape", "id", "type"]), json_values()),
+       st.binary(max_size=64))
 def test_fuzz_decoder_long(tag, fields, raw):
     check_decoder(json.dumps({"$": tag, **fields}).encode())
     check_decoder(raw)
