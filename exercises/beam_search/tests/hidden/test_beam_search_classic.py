@@ -1,0 +1,309 @@
+"""Hidden tests for ``beam_search(probs, beam_width)``, the classic (T, V) form.
+
+Oracles, all judge-side:
+- exhaustive search over the V**T sequences on small cases;
+- on long cases, an exact k-best search: with independent steps, the k best sequences of length
+  t+1 extend the k best of length t, and only each row's k best tokens can take part;
+- greedy decoding (argmax of every row) for beam_width = 1.
+Scores are summed left to right in float64, and random cases are redrawn when two different
+scores near the cut-off are closer than 1e-9, so that rounding never decides the ranking.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+
+import numpy as np
+import pytest
+
+from grader.testing import as_int_array, assert_close, assert_equal, describe, pairs
+
+NEAR = 1e-9
+
+
+# --- oracles ----------------------------------------------------------------------------------
+
+
+def log_of(probs) -> np.ndarray:
+    with np.errstate(divide="ignore"):
+        return np.log(np.asarray(probs, dtype=np.float64))
+
+
+def exhaustive(probs) -> list[tuple[list[int], float]]:
+    """Every sequence with its score, best first, ties lexicographic."""
+    logp = log_of(probs)
+    steps, vocab = logp.shape
+    ranking = []
+    for tokens in itertools.product(range(vocab), repeat=steps):
+        score = 0.0
+        for t, token in enumerate(tokens):
+            score += float(logp[t, token])
+        ranking.append((list(tokens), score))
+    ranking.sort(key=lambda hyp: (-hyp[1], hyp[0]))
+    return ranking
+
+
+def k_best(probs, k: int) -> list[tuple[list[int], float]]:
+    """The exact k best sequences for independent steps, without enumerating V**T of them."""
+    logp = log_of(probs)
+    vocab = logp.shape[1]
+    beam: list[tuple[list[int], float]] = [([], 0.0)]
+    for row in logp:
+        top_tokens = np.lexsort((np.arange(vocab), -row))[:k]
+        extended = [(tokens, score + float(row[v]), int(v)) for tokens, score in beam for v in top_tokens]
+        extended.sort(key=lambda hyp: (-hyp[1], hyp[0], hyp[2]))
+        beam = [(tokens + [v], score) for tokens, score, v in extended[:k]]
+    return beam
+
+
+def greedy(probs) -> tuple[list[int], float]:
+    logp = log_of(probs)
+    tokens = [int(np.argmax(row)) for row in logp]  # the first maximum: the smaller token
+    score = 0.0
+    for t, token in enumerate(tokens):
+        score += float(logp[t, token])
+    return tokens, score
+
+
+def has_near_tie(ranking, k: int) -> bool:
+    """Two *different* scores among the first k+1 that rounding could swap."""
+    head = [score for _, score in ranking[: k + 1]]
+    for a, b in zip(head, head[1:], strict=False):
+        if a != b and math.isfinite(a) and math.isfinite(b) and abs(a - b) <= NEAR * max(1.0, abs(a)):
+            return True
+    return False
+
+
+# --- checks -----------------------------------------------------------------------------------
+
+
+def check_ranking(got, expected, what: str) -> None:
+    """Same number of hypotheses, the same token lists in the same order, and close scores."""
+    items = pairs(got, what)
+    if len(items) != len(expected):
+        if len(items) > len(expected):
+            detail = f"the extra ones start with {describe(items[len(expected)], 120)}"
+        else:
+            detail = f"the first missing one is {describe(expected[len(items)], 120)}"
+        raise AssertionError(
+            f"{what}: expected {len(expected)} hypotheses, got {len(items)}; {detail}; "
+            f"got first {describe(items[:2], 160)}"
+        )
+    for rank, ((tokens, _), (want, want_score)) in enumerate(zip(items, expected, strict=True)):
+        label = f"{what}: tokens of hypothesis {rank}"
+        got_tokens = as_int_array(tokens, label, ndim=1).tolist()
+        if got_tokens != want:
+            raise AssertionError(f"{label} (expected score {want_score!r}): {token_diff(got_tokens, want)}")
+    for rank, ((_, score), (want, want_score)) in enumerate(zip(items, expected, strict=True)):
+        assert_close(score, want_score, what=f"{what}: score of hypothesis {rank} {describe(want, 60)}")
+
+
+def token_diff(got: list[int], want: list[int]) -> str:
+    """Where two token lists part, shown briefly even when they are hundreds of tokens long."""
+    if len(got) != len(want) and got[: len(want)] == want[: len(got)]:
+        return f"expected {len(want)} tokens, got {len(got)}: expected {describe(want, 80)}, got {describe(got, 80)}"
+    first = next(i for i, (a, b) in enumerate(zip(got, want, strict=False)) if a != b)
+    if len(want) <= 12 and len(got) <= 12:
+        return f"expected {want}, got {got} (first difference at position {first})"
+    around = slice(max(0, first - 3), first + 4)
+    return (
+        f"first difference at position {first} of {len(want)}: expected {want[first]}, "
+        f"got {got[first]} (expected ...{want[around]}..., got ...{got[around]}...)"
+    )
+
+
+def random_probs(rng, steps: int, vocab: int, alpha: float = 1.0) -> np.ndarray:
+    return rng.dirichlet(np.full(vocab, alpha), size=steps)
+
+
+def drawn_small_case(rng, max_width: int):
+    """A random small (T, V) case, its exhaustive ranking and a width, redrawn if ambiguous."""
+    while True:
+        steps = int(rng.integers(1, 5))
+        vocab = int(rng.integers(2, 6 if steps < 4 else 5))
+        probs = random_probs(rng, steps, vocab, alpha=float(rng.choice([0.3, 1.0, 3.0])))
+        width = int(rng.integers(1, min(max_width, vocab**steps) + 1))
+        ranking = exhaustive(probs)
+        if not has_near_tie(ranking, width):
+            return probs, width, ranking
+
+
+def case_name(probs, width: int) -> str:
+    steps, vocab = np.shape(probs)
+    return f"beam_search(probs of shape ({steps}, {vocab}), beam_width={width})"
+
+
+# --- exhaustive search on small cases ---------------------------------------------------------
+
+
+@pytest.mark.points(3)
+@pytest.mark.parametrize("case", range(4))
+def test_matches_exhaustive_search(submission, rng, case):
+    """Random small cases: the hypotheses, their order and scores agree with exhaustive search."""
+    for _ in range(3):
+        probs, width, ranking = drawn_small_case(rng, max_width=8)
+        check_ranking(submission.beam_search(probs, width), ranking[:width], case_name(probs, width))
+
+
+@pytest.mark.points(3)
+def test_width_covering_every_sequence(submission, rng):
+    """When beam_width is at least V**T, every sequence comes back, in the exhaustive ranking."""
+    for steps, vocab in [(2, 3), (3, 3), (3, 4)]:
+        while True:
+            probs = random_probs(rng, steps, vocab)
+            ranking = exhaustive(probs)
+            if not has_near_tie(ranking, len(ranking)):
+                break
+        for width in (vocab**steps, vocab**steps + int(rng.integers(1, 20))):
+            check_ranking(submission.beam_search(probs, width), ranking, case_name(probs, width))
+
+
+@pytest.mark.points(3)
+def test_width_one_is_greedy(submission, rng):
+    """beam_width = 1 returns the single greedy sequence (the most likely token at every step)."""
+    for _ in range(3):
+        steps, vocab = int(rng.integers(5, 40)), int(rng.integers(3, 30))
+        probs = random_probs(rng, steps, vocab)
+        check_ranking(submission.beam_search(probs, 1), [greedy(probs)], case_name(probs, 1))
+
+
+@pytest.mark.points(3)
+def test_runners_up_are_not_rank_wise_choices(submission):
+    """Later hypotheses mix best and second-best tokens the way exhaustive search does."""
+    probs = np.array([[0.6, 0.4, 0.0], [0.9, 0.05, 0.05], [0.5, 0.3, 0.2]])
+    for width in (2, 4, 6):
+        check_ranking(submission.beam_search(probs, width), exhaustive(probs)[:width], case_name(probs, width))
+
+
+# --- ties -------------------------------------------------------------------------------------
+
+
+@pytest.mark.points(3)
+def test_ties_uniform_rows(submission, rng):
+    """With uniform rows every sequence ties, so the lexicographically smallest ones come first."""
+    for steps, vocab in [(3, 3), (2, 5), (4, 2)]:
+        probs = np.full((steps, vocab), 1.0 / vocab)
+        width = int(rng.integers(2, vocab**steps))
+        check_ranking(submission.beam_search(probs, width), exhaustive(probs)[:width], case_name(probs, width))
+
+
+@pytest.mark.points(3)
+def test_ties_between_different_beam_entries(submission):
+    """Equal scores reached from different prefixes are ordered by the whole token list."""
+    # Row values repeat across the two steps, so [0, 0] and [1, 1] (and [1, 2] and [2, 0]) tie
+    # exactly, while their first tokens rank the other way round by score.
+    probs = np.array([[0.2, 0.5, 0.3], [0.5, 0.2, 0.3]])
+    for width in (3, 5, 9):
+        check_ranking(submission.beam_search(probs, width), exhaustive(probs)[:width], case_name(probs, width))
+
+
+@pytest.mark.points(3)
+def test_ties_from_repeated_probabilities(submission, rng):
+    """Random rows with repeated probabilities: tied sequences are ordered lexicographically."""
+    for _ in range(4):
+        while True:
+            steps, vocab = int(rng.integers(2, 5)), int(rng.integers(3, 6))
+            levels = rng.dirichlet(np.ones(2), size=steps) + 0.1  # two distinct values per row
+            choice = rng.integers(0, 2, size=(steps, vocab))
+            probs = np.take_along_axis(levels, choice, axis=1)
+            probs /= probs.sum(axis=1, keepdims=True)
+            width = int(rng.integers(2, min(12, vocab**steps) + 1))
+            ranking = exhaustive(probs)
+            if not has_near_tie(ranking, width):
+                break
+        check_ranking(submission.beam_search(probs, width), ranking[:width], case_name(probs, width))
+
+
+# --- zero probabilities -----------------------------------------------------------------------
+
+
+@pytest.mark.points(2)
+def test_zero_probability_scores_minus_infinity(submission):
+    """A sequence through a zero probability scores -inf and ranks after every finite one."""
+    probs = np.array([[0.0, 1.0], [0.5, 0.5]])
+    for width in (2, 3, 4):
+        check_ranking(submission.beam_search(probs, width), exhaustive(probs)[:width], case_name(probs, width))
+
+
+@pytest.mark.points(3)
+def test_random_zero_probabilities(submission, rng):
+    """Random rows with zeros: finite scores first, then -inf ones in lexicographic order."""
+    for _ in range(4):
+        while True:
+            steps, vocab = int(rng.integers(2, 4)), int(rng.integers(3, 6))
+            probs = random_probs(rng, steps, vocab)
+            probs[rng.random((steps, vocab)) < 0.35] = 0.0
+            probs[np.arange(steps), rng.integers(0, vocab, size=steps)] += 0.2  # no all-zero row
+            probs /= probs.sum(axis=1, keepdims=True)
+            width = int(rng.integers(2, vocab**steps + 1))
+            ranking = exhaustive(probs)
+            if not has_near_tie(ranking, width):
+                break
+        check_ranking(submission.beam_search(probs, width), ranking[:width], case_name(probs, width))
+
+
+# --- long sequences, speed --------------------------------------------------------------------
+
+
+@pytest.mark.points(4)
+def test_long_sequence_does_not_underflow(submission, rng):
+    """T=400, where the product of probabilities underflows: the ranking is still right."""
+    while True:
+        probs = random_probs(rng, 400, 50)
+        expected = k_best(probs, 6)
+        if not has_near_tie(expected, 5):
+            break
+    check_ranking(submission.beam_search(probs, 5), expected[:5], case_name(probs, 5))
+
+
+@pytest.mark.points(3)
+def test_speed_long_sequence_large_vocabulary(submission, rng):
+    """T=200, V=1000, beam_width=10 finishes within the deadline (vectorised steps) and is right."""
+    while True:
+        probs = random_probs(rng, 200, 1000)
+        expected = k_best(probs, 11)
+        if not has_near_tie(expected, 10):
+            break
+    start = time.perf_counter()
+    got = submission.call("beam_search", probs, 10, timeout=2.5)
+    elapsed = time.perf_counter() - start
+    check_ranking(got, expected[:10], case_name(probs, 10) + f" (took {elapsed:.2f} s)")
+
+
+# --- inputs -----------------------------------------------------------------------------------
+
+
+@pytest.mark.points(1)
+def test_inputs_not_mutated(submission, rng):
+    """The probs argument is left as it was."""
+    probs = random_probs(rng, 4, 5)
+    probs[1, 2] = 0.0
+    for given in (probs.copy(), probs.tolist()):
+        _, args, _ = submission.call_with_inputs("beam_search", given, 3)
+        assert_equal(
+            args[0],
+            probs.tolist(),
+            what=f"probs after beam_search(probs, 3) ({type(given).__name__})",
+        )
+
+
+INVALID = {
+    "beam_width=0": (np.full((2, 3), 1 / 3), 0),
+    "beam_width=-2": (np.full((2, 3), 1 / 3), -2),
+    "1-D probs": (np.full(3, 1 / 3), 2),
+    "3-D probs": (np.full((2, 2, 3), 1 / 3), 2),
+    "negative probability": (np.array([[0.5, 0.6, -0.1], [0.2, 0.3, 0.5]]), 2),
+    "NaN probability": (np.array([[0.5, 0.5, 0.0], [0.2, np.nan, 0.5]]), 2),
+    "infinite probability": (np.array([[0.5, 0.5, 0.0], [0.2, np.inf, 0.5]]), 2),
+}
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("case", list(INVALID))
+def test_invalid_arguments(submission, case):
+    """Invalid beam widths, shapes and probabilities raise ValueError."""
+    probs, width = INVALID[case]
+    with pytest.raises(ValueError):
+        submission.beam_search(probs, width)

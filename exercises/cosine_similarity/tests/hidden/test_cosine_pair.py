@@ -1,0 +1,172 @@
+"""Hidden tests for ``cosine_similarity(a, b)``: one pair of vectors.
+
+Oracles: scikit-learn's ``cosine_similarity`` (zero vectors give 0) and scipy's cosine distance
+(used only on non-zero vectors, where it is NaN-free). Exact fractions check the hand examples.
+"""
+
+import math
+
+import numpy as np
+import pytest
+from scipy.spatial.distance import cosine as scipy_cosine_distance
+from sklearn.metrics.pairwise import cosine_similarity as sklearn_cosine
+
+from grader.testing import as_float, assert_close
+
+
+def oracle(a, b):
+    """scikit-learn's cosine similarity of two 1-D vectors, computed in float64."""
+    return float(sklearn_cosine(np.asarray([a], dtype=np.float64), np.asarray([b], dtype=np.float64))[0, 0])
+
+
+def similarity(submission, a, b, what):
+    """The candidate's result as a float; anything else is a wrong answer."""
+    return as_float(submission.cosine_similarity(a, b), what)
+
+
+HAND_EXAMPLES = [
+    # (a, b, exact value): small integers, so the value is checked against a closed form.
+    ([1.0, 0.0], [0.0, 1.0], 0.0),
+    ([1, 2, 3], [4, 5, 6], 32 / math.sqrt(14 * 77)),
+    ([3.0, 4.0], [4.0, 3.0], 24 / 25),
+    ([1.0, 1.0], [-1.0, -1.0], -1.0),
+    ([2.0, 0.0, 0.0], [5.0, 0.0, 0.0], 1.0),
+]
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize(
+    "a, b, expected", HAND_EXAMPLES, ids=["orthogonal", "123-456", "34-43", "opposite", "parallel"]
+)
+def test_hand_examples(submission, a, b, expected):
+    """Small hand-checkable vectors give the right similarity, as a Python float."""
+    what = f"cosine_similarity({a}, {b})"
+    got = submission.cosine_similarity(a, b)
+    assert isinstance(got, float), f"{what}: expected a Python float, got {type(got).__name__}"
+    assert_close(got, expected, what=what, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.points(5)
+def test_random_vectors_match_oracles(submission, rng):
+    """Random vectors of several lengths agree with scikit-learn and scipy."""
+    for dim in (1, 2, 3, 10, 50, 300):
+        for trial in range(3):
+            a = rng.normal(size=dim) * rng.uniform(0.1, 10.0)
+            b = rng.normal(size=dim) * rng.uniform(0.1, 10.0)
+            what = f"cosine_similarity of random {dim}-d vectors (trial {trial})"
+            expected = oracle(a, b)
+            assert math.isclose(expected, 1.0 - scipy_cosine_distance(a, b), rel_tol=1e-9, abs_tol=1e-12)
+            assert_close(similarity(submission, a, b, what), expected, what=what, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.points(3)
+def test_opposite_and_negative_vectors(submission, rng):
+    """Opposite vectors give -1 and vectors with negative entries give negative similarities."""
+    for trial in range(5):
+        dim = int(rng.integers(2, 40))
+        a = rng.normal(size=dim)
+        scale = rng.uniform(0.1, 10.0)
+        what = f"cosine_similarity(a, -{scale:.3g} * a), {dim}-d (trial {trial})"
+        assert_close(similarity(submission, a, -scale * a, what), -1.0, what=what, rtol=1e-12, atol=1e-12)
+    a = -np.abs(rng.normal(size=8))
+    b = np.abs(rng.normal(size=8))
+    what = "cosine_similarity of an all-negative and an all-positive vector"
+    assert_close(similarity(submission, a, b, what), oracle(a, b), what=what, rtol=1e-9, atol=1e-12)
+
+
+ZERO_CASES = [
+    ([0.0, 0.0, 0.0], [1.0, 2.0, 3.0]),
+    ([1.0, -2.0, 3.0], [0, 0, 0]),
+    ([0.0, 0.0], [0.0, 0.0]),
+]
+
+
+@pytest.mark.points(2)
+@pytest.mark.parametrize("a, b", ZERO_CASES, ids=["zero-first", "zero-second", "both-zero"])
+def test_zero_vectors_give_zero(submission, a, b):
+    """A zero vector has similarity 0.0 with anything (not NaN, not an error)."""
+    what = f"cosine_similarity({a}, {b})"
+    assert_close(similarity(submission, a, b, what), 0.0, what=what, rtol=0.0, atol=0.0)
+
+
+@pytest.mark.points(5)
+def test_results_are_clipped(submission, rng):
+    """Parallel and anti-parallel vectors never give a result beyond [-1, 1]."""
+    for trial in range(60):
+        dim = int(rng.integers(2, 60))
+        a = rng.normal(size=dim)
+        scale = float(rng.uniform(0.1, 10.0))
+        for b, sign, label in (
+            (a, 1.0, "a"),
+            (scale * a, 1.0, f"{scale:.6g} * a"),
+            (-scale * a, -1.0, f"-{scale:.6g} * a"),
+        ):
+            what = f"cosine_similarity(a, {label}) with a random {dim}-d a (trial {trial})"
+            got = similarity(submission, a, b, what)
+            assert -1.0 <= got <= 1.0, f"{what}: {got!r} is outside [-1, 1]"
+            assert_close(got, sign, what=what, rtol=0.0, atol=1e-12)
+
+
+EXTREMES = [(1e200, 1e200), (1e-200, 1e-200), (1e200, 1e-200)]
+
+
+@pytest.mark.points(3)
+@pytest.mark.parametrize("scale_a, scale_b", EXTREMES, ids=["huge", "tiny", "huge-and-tiny"])
+def test_extreme_magnitudes(submission, rng, scale_a, scale_b):
+    """Entries near 1e200 or 1e-200 keep full accuracy (no overflow, no underflow)."""
+    for dim in (2, 7, 50):
+        x, y = rng.normal(size=(2, dim))
+        a, b = x * scale_a, y * scale_b
+        what = f"cosine_similarity of random {dim}-d vectors scaled by {scale_a:g} and {scale_b:g}"
+        expected = oracle(x, y)
+        assert_close(similarity(submission, a, b, what), expected, what=what, rtol=1e-9, atol=1e-12)
+        what_same = f"cosine_similarity(a, 3 * a) with a {dim}-d a scaled by {scale_a:g}"
+        assert_close(similarity(submission, a, 3.0 * a, what_same), 1.0, what=what_same, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("kind", ["python-int", "int64-large", "int32"])
+def test_integer_inputs(submission, rng, kind):
+    """Integer vectors give the exact real-valued similarity (no integer division or overflow)."""
+    if kind == "python-int":
+        a = [int(v) for v in rng.integers(-9, 10, size=6)]
+        b = [int(v) for v in rng.integers(-9, 10, size=6)]
+        a[0], b[0] = 7, 5  # never a zero vector
+    elif kind == "int64-large":
+        a = rng.integers(2_000_000_000, 4_000_000_000, size=5, dtype=np.int64)
+        b = rng.integers(-4_000_000_000, 4_000_000_000, size=5, dtype=np.int64)
+    else:
+        a = rng.integers(30_000, 60_000, size=4).astype(np.int32)
+        b = rng.integers(-60_000, 60_000, size=4).astype(np.int32)
+    what = f"cosine_similarity of {kind} vectors {list(np.asarray(a).tolist())} and {list(np.asarray(b).tolist())}"
+    assert_close(similarity(submission, a, b, what), oracle(a, b), what=what, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.points(2)
+def test_lists_tuples_and_arrays(submission, rng):
+    """Lists, tuples and numpy arrays are all accepted and give the same value."""
+    a, b = rng.normal(size=(2, 12))
+    expected = oracle(a, b)
+    forms = [(a.tolist(), b.tolist()), (tuple(a.tolist()), b), (a, b.tolist()), (a, b)]
+    for left, right in forms:
+        what = f"cosine_similarity({type(left).__name__}, {type(right).__name__})"
+        assert_close(similarity(submission, left, right, what), expected, what=what, rtol=1e-9, atol=1e-12)
+
+
+INVALID = {
+    "different-lengths": ([1.0, 2.0, 3.0], [1.0, 2.0]),
+    "empty": ([], []),
+    "2-D": ([[1.0, 2.0], [3.0, 4.0]], [[1.0, 0.0], [0.0, 1.0]]),
+    "scalar": (3.0, 4.0),
+    "nan": (np.array([1.0, np.nan, 2.0]), np.array([1.0, 2.0, 3.0])),
+    "inf": (np.array([1.0, 2.0, 3.0]), np.array([np.inf, 0.0, 1.0])),
+}
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("case", sorted(INVALID))
+def test_invalid_inputs_raise_value_error(submission, case):
+    """Mismatched, empty, non-1-D and non-finite vectors raise ValueError."""
+    a, b = INVALID[case]
+    with pytest.raises(ValueError):
+        submission.cosine_similarity(a, b)

@@ -1,0 +1,193 @@
+"""Hidden tests for ``most_similar(word, embeddings, topn=3)``: nearest neighbours of a word.
+
+Oracle: brute force over the vocabulary with scikit-learn's cosine similarity, sorted by
+(-similarity, word). Tie cases use vectors whose similarities are computed exactly in any
+summation order, so a tie is a real tie for every correct implementation.
+"""
+
+import numpy as np
+import pytest
+from sklearn.metrics.pairwise import cosine_similarity as sklearn_cosine
+
+from grader.testing import as_float, assert_close, assert_equal, describe, pairs
+
+LETTERS = np.array(list("abcdefghijklmnopqrstuvwxyz"))
+
+
+def oracle(word, embeddings):
+    """Every other word with its similarity to ``word``, best first, ties alphabetical."""
+    others = [w for w in embeddings if w != word]
+    if not others:
+        return []
+    query = np.asarray([embeddings[word]], dtype=np.float64)
+    vectors = np.asarray([embeddings[w] for w in others], dtype=np.float64)
+    scores = sklearn_cosine(query, vectors)[0]
+    return sorted(zip(others, scores.tolist(), strict=True), key=lambda pair: (-pair[1], pair[0]))
+
+
+def neighbours(submission, what, word, embeddings, *topn):
+    """The candidate's result as a list of (str, float) pairs; anything else is a wrong answer."""
+    result = pairs(submission.most_similar(word, embeddings, *topn), what)
+    out = []
+    for i, (other, score) in enumerate(result):
+        assert isinstance(other, str), f"{what}: item {i} should start with a word, got {describe(other)}"
+        out.append((other, as_float(score, f"{what}: similarity of item {i}")))
+    return out
+
+
+def random_vocabulary(rng, size, dim):
+    """``size`` distinct random lowercase words, each with a random vector."""
+    words = set()
+    while len(words) < size:
+        words.add("".join(rng.choice(LETTERS, size=int(rng.integers(3, 8)))))
+    order = sorted(words)
+    rng.shuffle(order)
+    return {w: rng.normal(size=dim) for w in order}
+
+
+def assert_ranked(got, word, embeddings, topn, what):
+    """``got`` is the brute-force top ``topn``: words in order (two words may swap only if their
+    true similarities agree to 1e-12) and similarities within 1e-9."""
+    ranking = oracle(word, embeddings)
+    expected = ranking[:topn]
+    true_scores = dict(ranking)
+    assert len(got) == len(expected), f"{what}: expected {len(expected)} pairs, got {len(got)}"
+    assert len({w for w, _ in got}) == len(got), f"{what}: a word is repeated in {got}"
+    for rank, ((got_word, got_score), (want_word, want_score)) in enumerate(zip(got, expected, strict=True)):
+        where = f"{what}, rank {rank}"
+        if got_word not in true_scores:
+            raise AssertionError(f"{where}: {got_word!r} is not another word of the vocabulary")
+        if got_word != want_word and abs(true_scores[got_word] - want_score) > 1e-12:
+            raise AssertionError(f"{where}: expected {want_word!r}, got {got_word!r}")
+        assert_close(
+            got_score, true_scores[got_word], what=f"{where}: similarity of {got_word!r}", rtol=1e-9, atol=1e-12
+        )
+
+
+@pytest.mark.points(6)
+def test_random_vocabulary_matches_brute_force(submission, rng):
+    """Neighbours and their similarities match a brute-force search, best first."""
+    for trial in range(4):
+        embeddings = random_vocabulary(rng, int(rng.integers(10, 80)), int(rng.integers(2, 30)))
+        word = list(embeddings)[int(rng.integers(len(embeddings)))]
+        topn = int(rng.integers(1, 9))
+        what = f"most_similar({word!r}, {len(embeddings)} random words, topn={topn}) (trial {trial})"
+        got = neighbours(submission, what, word, embeddings, topn)
+        assert_ranked(got, word, embeddings, topn, what)
+
+
+@pytest.mark.points(3)
+def test_query_word_is_excluded(submission, rng):
+    """The query word is never among its own neighbours, even when another word has its vector."""
+    dim = 6
+    embeddings = {
+        "river": rng.normal(size=dim),
+        "bank": rng.normal(size=dim),
+        "money": rng.normal(size=dim),
+        "shore": rng.normal(size=dim),
+    }
+    embeddings["stream"] = embeddings["river"].copy()
+    for word in embeddings:
+        what = f"most_similar({word!r}, 5 words, topn=10)"
+        got = neighbours(submission, what, word, embeddings, 10)
+        assert word not in [w for w, _ in got], f"{what}: the query word is in the result {got}"
+        assert_ranked(got, word, embeddings, 10, what)
+    got = neighbours(submission, "most_similar('river', ..., topn=1)", "river", embeddings, 1)
+    assert_equal(
+        [w for w, _ in got], ["stream"], what="most_similar('river', ..., topn=1) with 'stream' a copy of 'river'"
+    )
+
+
+@pytest.mark.points(2)
+@pytest.mark.parametrize("query", ["positive", "zero"])
+def test_ties_go_to_the_alphabetically_smaller_word(submission, rng, query):
+    """Words with equal similarity come in alphabetical order, whatever the dictionary order."""
+    if query == "positive":
+        base = {"cat": [1.0, 0.0, 0.0, 0.0], "zebra": [2.0, 1.0, 0.0, 0.0], "newt": [-1.0, 0.0, 3.0, 0.0]}
+        tied = ["dog", "bee", "owl", "ant", "yak"]
+        tie_vector = [1.0, 1.0, 0.0, 0.0]
+        embeddings = dict(base)
+        for w in rng.permutation(tied).tolist():
+            embeddings[w] = list(tie_vector)
+        expected_words = ["zebra", "ant", "bee", "dog", "owl", "yak", "newt"]
+    else:
+        embeddings = {"cat": [0.0, 0.0, 0.0]}
+        for w in rng.permutation(["moth", "crab", "wasp", "bear", "lynx"]).tolist():
+            embeddings[w] = rng.normal(size=3).tolist()
+        expected_words = ["bear", "crab", "lynx", "moth", "wasp"]
+    order = list(embeddings)
+    for topn in (2, 3, len(expected_words)):
+        what = f"most_similar('cat', {order}, topn={topn}) with a {query} query vector"
+        got = neighbours(submission, what, "cat", embeddings, topn)
+        assert_equal([w for w, _ in got], expected_words[:topn], what=what)
+        for other, score in got:
+            assert_close(
+                score,
+                dict(oracle("cat", embeddings))[other],
+                what=f"{what}: similarity of {other!r}",
+                rtol=1e-9,
+                atol=1e-12,
+            )
+
+
+@pytest.mark.points(3)
+def test_topn(submission, rng):
+    """topn sets how many pairs come back, and it defaults to 3."""
+    embeddings = random_vocabulary(rng, 12, 5)
+    word = list(embeddings)[0]
+    what = f"most_similar({word!r}, 12 words) with the default topn"
+    assert_ranked(neighbours(submission, what, word, embeddings), word, embeddings, 3, what)
+    for topn in (1, 7, 11):
+        what = f"most_similar({word!r}, 12 words, topn={topn})"
+        assert_ranked(neighbours(submission, what, word, embeddings, topn), word, embeddings, topn, what)
+
+
+@pytest.mark.points(1)
+def test_topn_larger_than_vocabulary(submission, rng):
+    """A topn above the number of other words returns all of them."""
+    embeddings = random_vocabulary(rng, 4, 3)
+    word = list(embeddings)[-1]
+    what = f"most_similar({word!r}, 4 words, topn=10)"
+    assert_ranked(neighbours(submission, what, word, embeddings, 10), word, embeddings, 10, what)
+    alone = {"solo": [1.0, 2.0]}
+    assert_equal(
+        neighbours(submission, "most_similar('solo', {'solo': ...})", "solo", alone),
+        [],
+        what="most_similar('solo', {'solo': ...})",
+    )
+
+
+@pytest.mark.points(2)
+def test_missing_word_raises_key_error(submission, rng):
+    """A word without a vector raises KeyError."""
+    embeddings = random_vocabulary(rng, 5, 3)
+    with pytest.raises(KeyError):
+        submission.most_similar("notaword9", embeddings)
+    with pytest.raises(KeyError):
+        submission.most_similar("notaword9", {})
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("topn", [0, -2])
+def test_topn_below_one_raises_value_error(submission, rng, topn):
+    """topn below 1 raises ValueError."""
+    embeddings = random_vocabulary(rng, 5, 3)
+    with pytest.raises(ValueError):
+        submission.most_similar(list(embeddings)[0], embeddings, topn)
+
+
+@pytest.mark.points(3)
+def test_embeddings_not_mutated(submission, rng):
+    """The embeddings dictionary and its vectors are left unchanged."""
+    embeddings = random_vocabulary(rng, 8, 4)
+    for i, w in enumerate(list(embeddings)):
+        embeddings[w] = embeddings[w] * 5.0 if i % 2 else (embeddings[w] * 5.0).tolist()
+    word = list(embeddings)[2]
+    before = {w: np.array(v, dtype=np.float64) for w, v in embeddings.items()}
+    _, args_after, _ = submission.call_with_inputs("most_similar", word, embeddings, 4)
+    after = args_after[1]
+    what = f"embeddings after most_similar({word!r}, embeddings, 4)"
+    assert isinstance(after, dict), f"{what}: expected a dict, got {describe(after)}"
+    assert_equal(list(after), list(before), what=f"{what}: keys")
+    for w, vector in before.items():
+        assert_equal(np.asarray(after[w], dtype=np.float64), vector, what=f"{what}: vector of {w!r}")
