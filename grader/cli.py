@@ -20,6 +20,7 @@ from grader import __version__
 from grader.bank import BankError, load_bank, secret_paths, select
 from grader.grading import grade, new_seed
 from grader.image import image as image_group
+from grader.integrations.formats import FORMATS, emit, table_stream
 from grader.judge.runner import BankTestsBroken
 from grader.limits import Limits
 from grader.reports import WRITERS, table
@@ -122,6 +123,9 @@ def list_command(bank: Path | None) -> None:
 @click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), help="Write a JUnit XML report here.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write a JSON report here.")
 @click.option("--markdown", type=click.Path(dir_okay=False, path_type=Path), help="Write a Markdown summary here.")
+@click.option("--format", "formats", multiple=True, type=click.Choice(FORMATS),
+              help="Also emit classroom (GitHub Classroom's result) or gradescope (results.json). Repeatable; "
+                   "see docs/integrations.md.")
 @click.option("--seed", type=int, default=None, help="Replay a grading run's randomised cases.")
 @click.option("--feedback", type=click.Choice([f.value for f in Feedback]), default="full", show_default=True,
               help="full shows expected values (hiring teams); summary and none hide them (candidates).")
@@ -131,13 +135,14 @@ def list_command(bank: Path | None) -> None:
 @bank_option
 @translate_errors
 def grade_command(submission: Path, exercises: tuple[str, ...], sandbox: str, junit: Path | None,
-                  json_path: Path | None, markdown: Path | None, seed: int | None, feedback: str,
-                  fail_under: float | None, call_seconds: float | None, memory_mb: float | None,
+                  json_path: Path | None, markdown: Path | None, formats: tuple[str, ...], seed: int | None,
+                  feedback: str, fail_under: float | None, call_seconds: float | None, memory_mb: float | None,
                   cpus: float | None, bank: Path | None) -> None:
     """Grade one file, or a folder with one file per exercise.
 
     Example: grader grade reference/cosine_similarity.py --sandbox process --junit out.xml
     """
+    table_out = table_stream(formats)  # checked before grading: two formats cannot share stdout
     chosen = select(load_bank(bank), exercises)
     backend, warning = choose_backend(sandbox, hide=secret_paths(bank))
     if warning:
@@ -146,8 +151,9 @@ def grade_command(submission: Path, exercises: tuple[str, ...], sandbox: str, ju
     result = grade(submission, chosen, backend, seed=run_seed, explicit=bool(exercises),
                    limits=build_limits(call_seconds, memory_mb, cpus))
     result = redact(result, Feedback(feedback))
-    table.write(result, sys.stdout, color=use_color())
+    table.write(result, table_out, color=use_color())
     write_reports(result, {"junit": junit, "json": json_path, "markdown": markdown})
+    emit(result, formats)  # --format: machine-readable results for Classroom / Gradescope
     if fail_under is not None and result.percent < fail_under:
         click.echo(f"Score {result.percent:.1f}% is under --fail-under {fail_under:g}%", err=True)
         sys.exit(1)
@@ -198,3 +204,13 @@ def _print_check(check: Check) -> None:
 
 
 main.add_command(image_group)
+
+from grader.integrations.classroom import classroom_group  # noqa: E402 - after main is defined
+from grader.integrations.gradescope import gradescope_group  # noqa: E402
+from grader.integrations.kit import kit_command  # noqa: E402
+
+main.add_command(classroom_group)
+main.add_command(gradescope_group)
+main.add_command(kit_command)
+from grader.batch_cli import build_command as build_batch_command  # noqa: E402, I001 - uses the options above
+main.add_command(build_batch_command())

@@ -33,6 +33,7 @@ def grade(
 ) -> SubmissionResult:
     """Grade a file or folder against the given exercises, in one sandbox session."""
     files = match_files(submission, exercises, explicit)
+    exercises = [ex for ex in exercises if ex.slug in files]
     if submission.is_dir() and not explicit:
         present = [ex for ex in exercises if files[ex.slug].path is not None]
         if not present:

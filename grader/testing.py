@@ -112,7 +112,7 @@ def assert_array_close(
         index = _worst_index(got, want, bad)
         raise AssertionError(
             f"{what}: {int(bad.sum())} of {bad.size} entries differ; at index {index} expected "
-            f"{want[index]!r}, got {got[index]!r}"
+            f"{float(want[index])!r}, got {float(got[index])!r}"
         )
 
 

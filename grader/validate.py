@@ -1,8 +1,9 @@
 """Proving a bank sound: every reference scores 100%, every stub 0%, every known-wrong variant less.
 
 Also checked: the hidden tests' points add up to ``points`` in exercise.toml, every hidden test
-has points and a docstring, the public tests pass on the reference, and every alternative correct
-solution (``tests/alternative/*.py``) scores 100% too.
+has points and a docstring, the public tests pass on the reference, every alternative correct
+solution (``tests/alternative/*.py``) scores 100% too, and junk that solves nothing (constants,
+echoing an argument, always raising ValueError) scores 0%, like the stub.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from grader.grading import grade_sources
 from grader.limits import Limits
 from grader.results import ExerciseResult
 from grader.sandbox.base import Backend
-from grader.submission import read_source
+from grader.submission import SourceFile, read_source
 
 
 @dataclasses.dataclass
@@ -44,6 +45,10 @@ def validate_exercise(
         checks.append(check)
         on_check(check)
 
+    def run_source(source: str, label: str) -> ExerciseResult:
+        files = {exercise.slug: SourceFile(None, source=source)}
+        return grade_sources(label, files, [exercise], backend, seed=seed, limits=limits).exercises[0]
+
     def run(path: Path, tests: Path | None = None) -> ExerciseResult:
         files = {exercise.slug: read_source(path)}
         tests_map = {exercise.slug: tests} if tests else None
@@ -55,7 +60,7 @@ def validate_exercise(
     add(_expect(exercise, "reference", reference, lambda r: r.score == r.max_score, "scores 100%"))
     undocumented = [t.name for t in reference.tests if t.description == t.name]
     add(Check(exercise.slug, "docstrings", "every hidden test has a docstring", not undocumented,
-              ", ".join(undocumented)))
+              "missing: " + ", ".join(undocumented) if undocumented else f"{len(reference.tests)} tests"))
     if exercise.public_tests.is_dir() and any(exercise.public_tests.glob("test_*.py")):
         public = run(exercise.reference, exercise.public_tests)
         add(_expect(exercise, "public tests", public, lambda r: all(t.passed for t in r.tests),
@@ -67,9 +72,26 @@ def validate_exercise(
     for path in exercise.wrong_variants:
         add(_expect(exercise, f"wrong/{path.stem}", run(path), lambda r: r.score < r.max_score,
                     "loses points"))
+    for name, body in JUNK.items():
+        result = run_source(_junk_source(exercise, body), f"junk/{name}")
+        add(_expect(exercise, f"junk/{name}", result, lambda r: r.score == 0, "scores 0%, like the stub"))
     if not exercise.wrong_variants:
         add(Check(exercise.slug, "wrong variants", "at least one known-wrong variant", False))
     return checks
+
+
+# Submissions that solve nothing. Each must score 0: a test that one of these passes gives points
+# for nothing (a non-mutation check that ignores the result, a ValueError test without a valid call).
+JUNK = {
+    "returns_zero": "return 0.0",
+    "returns_empty_list": "return []",
+    "echoes_first_argument": "return args[0] if args else None",
+    "raises_value_error": "raise ValueError('junk')",
+}
+
+
+def _junk_source(exercise: Exercise, body: str) -> str:
+    return "".join(f"def {part}(*args, **kwargs):\n    {body}\n\n" for part in exercise.parts)
 
 
 def _points_check(exercise: Exercise, reference: ExerciseResult) -> Check:
@@ -85,7 +107,10 @@ def _points_check(exercise: Exercise, reference: ExerciseResult) -> Check:
 def _expect(
     exercise: Exercise, subject: str, result: ExerciseResult, predicate: Callable[[ExerciseResult], bool], what: str
 ) -> Check:
-    detail = f"{result.score:g}/{result.max_score:g}"
+    if subject == "public tests":  # public tests carry no points: count them instead
+        detail = f"{sum(t.passed for t in result.tests)}/{len(result.tests)} passed"
+    else:
+        detail = f"{result.score:g}/{result.max_score:g}"
     if result.load_error:
         detail += f" ({result.load_error})"
     failing = [f"{t.name}: {t.outcome.value}: {t.message.splitlines()[0] if t.message else ''}"

@@ -88,10 +88,11 @@ _LOAD_OUTCOMES = {SandboxTimeout: Outcome.TIMEOUT, SandboxMemory: Outcome.MEMORY
 def _load_failure(exercise: Exercise, remote: RemoteError) -> SubmissionLoadError:
     where = f" (line {remote.lineno})" if remote.lineno else ""
     if remote.type_name in ("SyntaxError", "IndentationError", "TabError"):
-        message = f"{exercise.file} has a syntax error{where}: {remote.message}"
-    else:
-        message = f"{exercise.file} raised {remote.summary()} while being imported{where}"
-    return SubmissionLoadError(message)
+        return SubmissionLoadError(f"{exercise.file} has a syntax error{where}: {remote.message}")
+    error = SubmissionLoadError(f"{exercise.file} raised {remote.summary()} while being imported{where}")
+    if remote.builtin == "MemoryError":
+        error.outcome = Outcome.MEMORY  # type: ignore[attr-defined]
+    return error
 
 
 def _run_pytest(tests: Path, rootdir: Path, plugin: JudgePlugin) -> None:

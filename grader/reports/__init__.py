@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TextIO
 
-from grader.reports import json_report, junit, markdown, table
+from grader.reports import classroom, gradescope, json_report, junit, markdown, table
 from grader.results import SubmissionResult
 
 Writer = Callable[[SubmissionResult, TextIO], None]
@@ -15,4 +15,6 @@ WRITERS: dict[str, Writer] = {
     "json": json_report.write,
     "table": table.write,
     "markdown": markdown.write,
+    "classroom": classroom.write,
+    "gradescope": gradescope.write,
 }

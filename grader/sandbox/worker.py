@@ -20,6 +20,7 @@ from __future__ import annotations
 import builtins
 import importlib.util
 import os
+import signal
 import sys
 import traceback
 import types
@@ -249,6 +250,9 @@ def _private_channels() -> tuple[Any, Any]:
 
 def main() -> int:
     """Serve requests until the judge closes stdin."""
+    # Over the file-size limit, a write should fail with an error the candidate can read,
+    # not kill the whole worker with SIGXFSZ.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     channel_in, channel_out = _private_channels()
     worker = Worker()
     while True:

@@ -1,0 +1,101 @@
+"""Gradescope's ``results.json``, as its autograder specification defines it.
+
+Spec: https://gradescope-autograders.readthedocs.io/en/latest/specs/ ("Output format"). The
+fields written here:
+
+* top level: ``score`` (the total, which overrides the sum of the tests), ``execution_time``
+  (seconds), ``output`` (shown to the student), the ``*_format`` fields set to ``text`` so that a
+  candidate's exception message is never rendered as HTML or Markdown, and ``extra_data`` (seed,
+  sandbox, grader version: what a regrade needs to replay the run);
+* one test per hidden test: ``name``, ``number`` ("exercise.test"), ``score``, ``max_score``,
+  ``status`` (``passed`` / ``failed``), ``output``, ``tags`` (the exercise and the outcome) and
+  ``visibility``.
+
+Visibility is one of ``hidden``, ``after_due_date``, ``after_published`` and ``visible``. Hidden
+tests default to ``after_published``: students see each test once the grades are published.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TextIO
+
+from grader.results import ExerciseResult, Outcome, SubmissionResult, TestResult
+
+VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
+DEFAULT_VISIBILITY = "after_published"
+OUTPUT_CHARS = 8000
+
+
+def write(result: SubmissionResult, fp: TextIO, *, visibility: str = DEFAULT_VISIBILITY) -> None:
+    """Write the result as a Gradescope ``results.json`` document."""
+    json.dump(results_json(result, visibility), fp, indent=2, ensure_ascii=False, allow_nan=False)
+    fp.write("\n")
+
+
+def results_json(result: SubmissionResult, visibility: str = DEFAULT_VISIBILITY) -> dict[str, Any]:
+    """The ``results.json`` document as plain data."""
+    if visibility not in VISIBILITIES:
+        raise ValueError(f"visibility must be one of {', '.join(VISIBILITIES)}, not {visibility!r}")
+    tests = [
+        _test(exercise, test, f"{i}.{j}", visibility)
+        for i, exercise in enumerate(result.exercises, start=1)
+        for j, test in enumerate(exercise.tests, start=1)
+    ]
+    return {
+        "score": _number(result.score),
+        "execution_time": round(result.duration, 3),
+        "output": _overview(result),
+        "output_format": "text",
+        "test_output_format": "text",
+        "test_name_format": "text",
+        "extra_data": {"seed": result.seed, "sandbox": result.sandbox, "grader_version": result.grader_version,
+                       "feedback": result.feedback.value},
+        "tests": tests,
+    }
+
+
+def _test(exercise: ExerciseResult, test: TestResult, number: str, visibility: str) -> dict[str, Any]:
+    return {
+        "name": f"{exercise.title}: {display_name(test)}",
+        "number": number,
+        "score": _number(test.points),
+        "max_score": _number(test.max_points),
+        "status": "passed" if test.outcome is Outcome.PASSED else "failed",
+        "output": _test_output(test),
+        "tags": [exercise.slug, test.outcome.value],
+        "visibility": visibility,
+    }
+
+
+def display_name(test: TestResult) -> str:
+    """The test's description, plus its parameters (``[case]``) so that parametrised cases differ."""
+    name = test.description or test.name
+    _, bracket, parameters = test.name.partition("[")
+    if bracket and test.description:
+        name += f" [{parameters}"
+    return name
+
+
+def _test_output(test: TestResult) -> str:
+    """The outcome, then whatever the (already redacted) result holds: message and printed output."""
+    parts = [test.outcome.value]
+    if test.message:
+        parts.append(test.message)
+    if test.output:
+        parts.append(f"Your code printed:\n{test.output}")
+    return "\n\n".join(parts)[:OUTPUT_CHARS]
+
+
+def _overview(result: SubmissionResult) -> str:
+    lines = [f"Score: {result.score:g}/{result.max_score:g} ({result.percent:.1f}%)"]
+    for exercise in result.exercises:
+        lines.append(f"{exercise.title}: {exercise.score:g}/{exercise.max_score:g}")
+        if exercise.load_error:
+            lines.append(f"  {exercise.load_error}")
+    lines.append(f"Graded by nlp-grader {result.grader_version} (seed {result.seed}, sandbox {result.sandbox}).")
+    return "\n".join(lines)[:OUTPUT_CHARS]
+
+
+def _number(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else float(value)
