@@ -439,9 +439,15 @@ def test_mha_fully_padded_sequence(submission, rng):
 @pytest.mark.points(2)
 @pytest.mark.parametrize(("embed", "heads"), [(6, 4), (10, 3)])
 def test_mha_rejects_indivisible_heads(submission, rng, embed, heads):
-    """An embedding size not divisible by num_heads raises ValueError."""
+    """An embedding size not divisible by num_heads raises ValueError; a divisor of it works."""
     x = rng.normal(size=(1, 3, embed))
     params = random_mha_params(rng, embed)
+    # The same inputs with a head count that divides E must work, so the ValueError below is
+    # about the head count and not a blanket refusal.
+    valid_heads = int(rng.choice([h for h in range(2, embed + 1) if embed % h == 0]))
+    out, w = oracle_mha(x, x, x, valid_heads, params)
+    what = f"multi_head_attention(E={embed}, heads={valid_heads}) before the indivisible call"
+    _check_pair(call_mha(submission, x, x, x, valid_heads, params), out, w, what, F64_TOL)
     with pytest.raises(ValueError):
         call_mha(submission, x, x, x, heads, params)
 

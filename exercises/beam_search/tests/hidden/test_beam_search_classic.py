@@ -277,11 +277,16 @@ def test_speed_long_sequence_large_vocabulary(submission, rng):
 
 @pytest.mark.points(1)
 def test_inputs_not_mutated(submission, rng):
-    """The probs argument is left as it was."""
-    probs = random_probs(rng, 4, 5)
-    probs[1, 2] = 0.0
+    """The probs argument is left as it was, and the result is still right."""
+    while True:
+        probs = random_probs(rng, 4, 5)
+        probs[1, 2] = 0.0
+        ranking = exhaustive(probs)
+        if not has_near_tie(ranking, 3):
+            break
     for given in (probs.copy(), probs.tolist()):
-        _, args, _ = submission.call_with_inputs("beam_search", given, 3)
+        got, args, _ = submission.call_with_inputs("beam_search", given, 3)
+        check_ranking(got, ranking[:3], f"{case_name(probs, 3)} ({type(given).__name__})")
         assert_equal(
             args[0],
             probs.tolist(),
@@ -302,8 +307,10 @@ INVALID = {
 
 @pytest.mark.points(1)
 @pytest.mark.parametrize("case", list(INVALID))
-def test_invalid_arguments(submission, case):
-    """Invalid beam widths, shapes and probabilities raise ValueError."""
+def test_invalid_arguments(submission, rng, case):
+    """Invalid beam widths, shapes and probabilities raise ValueError (valid ones are answered)."""
+    valid, valid_width, ranking = drawn_small_case(rng, max_width=4)
+    check_ranking(submission.beam_search(valid, valid_width), ranking[:valid_width], case_name(valid, valid_width))
     probs, width = INVALID[case]
     with pytest.raises(ValueError):
         submission.beam_search(probs, width)

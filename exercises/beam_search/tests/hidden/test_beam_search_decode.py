@@ -348,8 +348,9 @@ def test_ties_between_different_beam_entries(submission):
 
 @pytest.mark.points(1)
 @pytest.mark.parametrize("case", ["beam_width=0", "max_len=0"])
-def test_invalid_arguments(submission, case):
-    """A beam width or a maximum length below 1 raises ValueError."""
+def test_invalid_arguments(submission, rng, case):
+    """A beam width or a maximum length below 1 raises ValueError (valid ones are answered)."""
+    check_literal(submission, *drawn_case(rng, 1, 1.0))
     beam_width, max_len = (0, 3) if case == "beam_width=0" else (2, 0)
     with pytest.raises(ValueError):
         decode(submission, log_of(np.full((3, 3), 1 / 3)), 1, BOS, EOS, beam_width, max_len, 1.0)

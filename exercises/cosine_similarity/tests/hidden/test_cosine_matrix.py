@@ -120,8 +120,15 @@ INVALID = {
 
 @pytest.mark.points(1)
 @pytest.mark.parametrize("case", sorted(INVALID))
-def test_invalid_inputs_raise_value_error(submission, case):
-    """Inputs that are not 2-D, or rows of different lengths, raise ValueError."""
+def test_invalid_inputs_raise_value_error(submission, rng, case):
+    """Inputs that are not 2-D, or rows of different lengths, raise ValueError.
+
+    Valid random matrices are checked first, so a function that always raises ValueError fails.
+    """
+    valid_A, valid_B = rng.normal(size=(3, 4)), rng.normal(size=(2, 4))
+    what = "cosine_similarity_matrix(A 3x4, B 2x4)"
+    got = matrix(submission, what, valid_A, valid_B)
+    assert_array_close(got, oracle(valid_A, valid_B), what=what, rtol=1e-9, atol=1e-12)
     A, B = INVALID[case]
     with pytest.raises(ValueError):
         submission.cosine_similarity_matrix(A, B)
@@ -129,14 +136,18 @@ def test_invalid_inputs_raise_value_error(submission, case):
 
 @pytest.mark.points(2)
 def test_inputs_not_mutated(submission, rng):
-    """The caller's arrays are left unchanged, with or without B."""
+    """The caller's arrays are left unchanged, with or without B, and the results are right."""
     A = rng.normal(size=(5, 4)) * 3.0
     B = rng.normal(size=(3, 4)) * 3.0
     A_before, B_before = A.copy(), B.copy()
-    _, args_after, _ = submission.call_with_inputs("cosine_similarity_matrix", A, B)
+    result, args_after, _ = submission.call_with_inputs("cosine_similarity_matrix", A, B)
+    what = "cosine_similarity_matrix(A 5x4, B 3x4)"
+    assert_array_close(as_array(result, what, ndim=2), oracle(A_before, B_before), what=what, rtol=1e-9, atol=1e-12)
     assert_array_close(args_after[0], A_before, what="A after cosine_similarity_matrix(A, B)", rtol=0, atol=0)
     assert_array_close(args_after[1], B_before, what="B after cosine_similarity_matrix(A, B)", rtol=0, atol=0)
-    _, args_after, _ = submission.call_with_inputs("cosine_similarity_matrix", A)
+    result, args_after, _ = submission.call_with_inputs("cosine_similarity_matrix", A)
+    what = "cosine_similarity_matrix(A 5x4) with B=None"
+    assert_array_close(as_array(result, what, ndim=2), oracle(A_before), what=what, rtol=1e-9, atol=1e-12)
     assert_array_close(args_after[0], A_before, what="A after cosine_similarity_matrix(A)", rtol=0, atol=0)
 
 

@@ -39,7 +39,9 @@ HAND_EXAMPLES = [
     "a, b, expected", HAND_EXAMPLES, ids=["orthogonal", "123-456", "34-43", "opposite", "parallel"]
 )
 def test_hand_examples(submission, a, b, expected):
-    """Small hand-checkable vectors give the right similarity, as a Python float."""
+    """Small hand-checkable vectors give the right similarity (1 with themselves), as a Python float."""
+    what_self = f"cosine_similarity({a}, {a})"
+    assert_close(similarity(submission, a, a, what_self), 1.0, what=what_self, rtol=1e-12, atol=1e-12)
     what = f"cosine_similarity({a}, {b})"
     got = submission.cosine_similarity(a, b)
     assert isinstance(got, float), f"{what}: expected a Python float, got {type(got).__name__}"
@@ -75,16 +77,30 @@ def test_opposite_and_negative_vectors(submission, rng):
 
 
 ZERO_CASES = [
-    ([0.0, 0.0, 0.0], [1.0, 2.0, 3.0]),
-    ([1.0, -2.0, 3.0], [0, 0, 0]),
-    ([0.0, 0.0], [0.0, 0.0]),
+    # (a, b with a zero vector, control a, control b with each zero vector made non-zero, control value)
+    ([0.0, 0.0, 0.0], [1.0, 2.0, 3.0], [1.0, 1.0, 0.0], [1.0, 2.0, 3.0], 3 / math.sqrt(2 * 14)),
+    ([1.0, -2.0, 3.0], [0, 0, 0], [1.0, -2.0, 3.0], [0, 0, 1], 3 / math.sqrt(14)),
+    ([0.0, 0.0], [0.0, 0.0], [1.0, 0.0], [1.0, 1.0], 1 / math.sqrt(2)),
 ]
 
 
 @pytest.mark.points(2)
-@pytest.mark.parametrize("a, b", ZERO_CASES, ids=["zero-first", "zero-second", "both-zero"])
-def test_zero_vectors_give_zero(submission, a, b):
-    """A zero vector has similarity 0.0 with anything (not NaN, not an error)."""
+@pytest.mark.parametrize(
+    "a, b, control_a, control_b, control", ZERO_CASES, ids=["zero-first", "zero-second", "both-zero"]
+)
+def test_zero_vectors_give_zero(submission, a, b, control_a, control_b, control):
+    """A zero vector has similarity 0.0 with anything (not NaN, not an error).
+
+    The same pair with each zero vector made non-zero is checked first, so a constant 0.0 fails.
+    """
+    what_control = f"cosine_similarity({control_a}, {control_b})"
+    assert_close(
+        similarity(submission, control_a, control_b, what_control),
+        control,
+        what=what_control,
+        rtol=1e-12,
+        atol=1e-12,
+    )
     what = f"cosine_similarity({a}, {b})"
     assert_close(similarity(submission, a, b, what), 0.0, what=what, rtol=0.0, atol=0.0)
 
@@ -165,8 +181,14 @@ INVALID = {
 
 @pytest.mark.points(1)
 @pytest.mark.parametrize("case", sorted(INVALID))
-def test_invalid_inputs_raise_value_error(submission, case):
-    """Mismatched, empty, non-1-D and non-finite vectors raise ValueError."""
+def test_invalid_inputs_raise_value_error(submission, rng, case):
+    """Mismatched, empty, non-1-D and non-finite vectors raise ValueError.
+
+    A valid random pair is checked first, so a function that always raises ValueError fails.
+    """
+    x, y = rng.normal(size=(2, 3))
+    what = "cosine_similarity of random 3-d vectors"
+    assert_close(similarity(submission, x, y, what), oracle(x, y), what=what, rtol=1e-9, atol=1e-12)
     a, b = INVALID[case]
     with pytest.raises(ValueError):
         submission.cosine_similarity(a, b)

@@ -27,7 +27,12 @@ def oracle(word, embeddings):
 
 def neighbours(submission, what, word, embeddings, *topn):
     """The candidate's result as a list of (str, float) pairs; anything else is a wrong answer."""
-    result = pairs(submission.most_similar(word, embeddings, *topn), what)
+    return as_neighbours(submission.most_similar(word, embeddings, *topn), what)
+
+
+def as_neighbours(value, what):
+    """A returned value as a list of (str, float) pairs; anything else is a wrong answer."""
+    result = pairs(value, what)
     out = []
     for i, (other, score) in enumerate(result):
         assert isinstance(other, str), f"{what}: item {i} should start with a word, got {describe(other)}"
@@ -159,8 +164,14 @@ def test_topn_larger_than_vocabulary(submission, rng):
 
 @pytest.mark.points(2)
 def test_missing_word_raises_key_error(submission, rng):
-    """A word without a vector raises KeyError."""
+    """A word without a vector raises KeyError.
+
+    A word of the vocabulary is looked up first, so a function that always raises fails.
+    """
     embeddings = random_vocabulary(rng, 5, 3)
+    word = list(embeddings)[0]
+    what = f"most_similar({word!r}, 5 words)"
+    assert_ranked(neighbours(submission, what, word, embeddings), word, embeddings, 3, what)
     with pytest.raises(KeyError):
         submission.most_similar("notaword9", embeddings)
     with pytest.raises(KeyError):
@@ -170,21 +181,29 @@ def test_missing_word_raises_key_error(submission, rng):
 @pytest.mark.points(1)
 @pytest.mark.parametrize("topn", [0, -2])
 def test_topn_below_one_raises_value_error(submission, rng, topn):
-    """topn below 1 raises ValueError."""
+    """topn below 1 raises ValueError.
+
+    A valid topn is checked first, so a function that always raises ValueError fails.
+    """
     embeddings = random_vocabulary(rng, 5, 3)
+    word = list(embeddings)[0]
+    what = f"most_similar({word!r}, 5 words, topn=2)"
+    assert_ranked(neighbours(submission, what, word, embeddings, 2), word, embeddings, 2, what)
     with pytest.raises(ValueError):
         submission.most_similar(list(embeddings)[0], embeddings, topn)
 
 
 @pytest.mark.points(3)
 def test_embeddings_not_mutated(submission, rng):
-    """The embeddings dictionary and its vectors are left unchanged."""
+    """The embeddings dictionary and its vectors are left unchanged, and the neighbours are right."""
     embeddings = random_vocabulary(rng, 8, 4)
     for i, w in enumerate(list(embeddings)):
         embeddings[w] = embeddings[w] * 5.0 if i % 2 else (embeddings[w] * 5.0).tolist()
     word = list(embeddings)[2]
     before = {w: np.array(v, dtype=np.float64) for w, v in embeddings.items()}
-    _, args_after, _ = submission.call_with_inputs("most_similar", word, embeddings, 4)
+    result, args_after, _ = submission.call_with_inputs("most_similar", word, embeddings, 4)
+    what_result = f"most_similar({word!r}, embeddings, 4)"
+    assert_ranked(as_neighbours(result, what_result), word, before, 4, what_result)
     after = args_after[1]
     what = f"embeddings after most_similar({word!r}, embeddings, 4)"
     assert isinstance(after, dict), f"{what}: expected a dict, got {describe(after)}"

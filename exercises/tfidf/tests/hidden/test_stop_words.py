@@ -27,7 +27,11 @@ def expected_tokens(tokens: list[str], stop_words: list[str]) -> list[str]:
 
 def check_removal(submission: Any, tokens: list[str], stop_words: list[str], what: str) -> None:
     """The candidate's result equals the expected list; the message names the first difference."""
-    got = submission.remove_stop_words(tokens, stop_words)
+    check_result(submission.remove_stop_words(tokens, stop_words), tokens, stop_words, what)
+
+
+def check_result(got: Any, tokens: list[str], stop_words: list[str], what: str) -> None:
+    """A result already returned by remove_stop_words equals the expected list."""
     want = expected_tokens(tokens, stop_words)
     label = f"remove_stop_words({what})"
     if isinstance(got, Handle) or not isinstance(got, (list, tuple)):
@@ -101,11 +105,12 @@ def test_empty_inputs(submission):
 
 @pytest.mark.points(1)
 def test_inputs_not_mutated(submission):
-    """Neither the token list nor the stop-word list is changed."""
+    """Neither the token list nor the stop-word list is changed, and the result is still right."""
     tokens, stop_words = ["The", "cat", "and", "the", "hat"], ["the", "AND"]
-    _, args_after, _ = submission.call_with_inputs("remove_stop_words", list(tokens), list(stop_words))
+    got, args_after, _ = submission.call_with_inputs("remove_stop_words", list(tokens), list(stop_words))
     if list(args_after[0]) != tokens or list(args_after[1]) != stop_words:
         raise AssertionError(
             f"remove_stop_words changed its arguments: tokens now {describe(args_after[0])}, "
             f"stop_words now {describe(args_after[1])}"
         )
+    check_result(got, tokens, stop_words, "['The', 'cat', 'and', 'the', 'hat'], ['the', 'AND']")

@@ -312,7 +312,8 @@ def test_bag_of_words_random_corpus(submission, rng):
     "docs", NO_VOCABULARY, ids=["no-documents", "empty-string", "one-char-tokens", "no-word-characters"]
 )
 def test_bag_of_words_empty_vocabulary_raises(submission, docs):
-    """A corpus without a single token raises ValueError."""
+    """A corpus without a single token raises ValueError; with one real document added it is counted."""
+    check_counts(submission, [*docs, "hello world, hello"], what="bag_of_words(docs + ['hello world, hello'])")
     with pytest.raises(ValueError):
         submission.bag_of_words(docs)
 
@@ -385,7 +386,8 @@ def test_tfidf_unicode_and_tokenisation(submission):
     "docs", NO_VOCABULARY, ids=["no-documents", "empty-string", "one-char-tokens", "no-word-characters"]
 )
 def test_tfidf_empty_vocabulary_raises(submission, docs):
-    """A corpus without a single token raises ValueError."""
+    """A corpus without a single token raises ValueError; with two real documents added it is weighted."""
+    check_tfidf(submission, [*docs, "hello world, hello", "world peace"])
     with pytest.raises(ValueError):
         submission.tfidf(docs)
 
@@ -393,7 +395,8 @@ def test_tfidf_empty_vocabulary_raises(submission, docs):
 @pytest.mark.points(1)
 @pytest.mark.parametrize("norm", ["max", "L2", "l3"])
 def test_tfidf_invalid_norm_raises(submission, norm):
-    """A norm other than "l2", "l1" or None raises ValueError."""
+    """A norm other than "l2", "l1" or None raises ValueError, while norm="l1" works on the same corpus."""
+    check_tfidf(submission, ["hello world", "hello there"], norm="l1")
     with pytest.raises(ValueError):
         submission.tfidf(["hello world", "hello there"], norm=norm)
 
@@ -412,10 +415,11 @@ def test_tfidf_returns_float64(submission):
 
 @pytest.mark.points(1)
 def test_documents_are_not_mutated(submission, rng):
-    """bag_of_words and tfidf leave the list of documents unchanged."""
+    """bag_of_words and tfidf leave the list of documents unchanged, and their results are right."""
     docs = random_corpus(rng)
+    oracles = {"bag_of_words": oracle_counts, "tfidf": oracle_tfidf}
     for name in ("bag_of_words", "tfidf"):
-        _, args_after, _ = submission.call_with_inputs(name, list(docs))
+        result, args_after, _ = submission.call_with_inputs(name, list(docs))
         after = list(args_after[0])
         if len(after) != len(docs):
             raise AssertionError(f"{name}(docs) changed its argument: {len(docs)} documents became {len(after)}")
@@ -424,6 +428,11 @@ def test_documents_are_not_mutated(submission, rng):
                 raise AssertionError(
                     f"{name}(docs) changed its argument: document {index} was {short(before)}, is now {short(now)}"
                 )
+        want_vocab, want = oracles[name](docs)
+        vocab, matrix = unpack(result, f"{name}(docs)")
+        check_vocabulary(vocab, want_vocab, f"{name}(docs)")
+        quantity = "count" if name == "bag_of_words" else "tf-idf weight"
+        check_matrix(matrix, want, want_vocab, docs, f"{name}(docs)", quantity)
 
 
 # --- speed --------------------------------------------------------------------------------------
