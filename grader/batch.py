@@ -43,7 +43,7 @@ from grader.bank import DEFAULT_BANK, Exercise, load_bank, secret_paths, select
 from grader.batch_candidates import Candidate, discover
 from grader.batch_store import BatchConflict, ResultsDir, StoreError, save_record
 from grader.batch_summary import DONE, ERROR, BatchSettings, BatchSummary, CandidateRecord, Row, now
-from grader.batch_worker import INTERRUPTED, WorkerConfig, grade_candidate, initialize
+from grader.batch_worker import INTERRUPTED, WorkerConfig, grade_candidate, initialize, run_task
 from grader.grading import new_seed
 from grader.limits import Limits
 from grader.sandbox.base import SandboxUnavailable
@@ -252,10 +252,11 @@ def _pool_pass(candidates: list[Candidate], jobs: int, config: WorkerConfig, tas
     executor = ProcessPoolExecutor(max_workers=max(1, min(jobs, len(candidates))),
                                    mp_context=multiprocessing.get_context("spawn"),
                                    initializer=initialize, initargs=(config,))
-    futures = {executor.submit(task, c): c for c in candidates}
+    futures: dict[Future[dict[str, Any]], Candidate] = {}
     unfinished: list[Candidate] = []
     try:
-        pending: set[Future[dict[str, Any]]] = set(futures)
+        futures.update((executor.submit(run_task, task, c), c) for c in candidates)
+        pending = set(futures)
         while pending:
             done, pending = wait(pending, timeout=TICK_SECONDS, return_when=FIRST_COMPLETED)
             for future in done:
@@ -301,6 +302,8 @@ def _take_in_flight(results: Path, candidates: list[Candidate]) -> list[Candidat
 
 def _stop_workers(executor: ProcessPoolExecutor) -> None:
     """SIGTERM every worker (each kills its sandboxes and exits), then SIGKILL the slow ones."""
+    with contextlib.suppress(ValueError):  # a second Ctrl-C must not cut the cleanup short
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     executor.shutdown(wait=False, cancel_futures=True)
     workers = multiprocessing.active_children()
     for worker in workers:
@@ -320,15 +323,16 @@ def _signals_interrupt() -> Iterator[None]:
     def interrupt(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
-    saved = {}
+    saved = {signal.SIGINT: signal.getsignal(signal.SIGINT)}
     with contextlib.suppress(ValueError):  # not the main thread: leave signals alone
         for signum in (signal.SIGTERM, signal.SIGHUP):
             saved[signum] = signal.signal(signum, interrupt)
     try:
         yield
     finally:
-        for signum, handler in saved.items():
-            signal.signal(signum, handler)
+        with contextlib.suppress(ValueError, TypeError):
+            for signum, handler in saved.items():
+                signal.signal(signum, handler)
 
 
 @contextlib.contextmanager

@@ -21,6 +21,7 @@ import signal
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -112,19 +113,31 @@ def initialize(config: WorkerConfig) -> None:
     _STATE = state
 
 
-def grade_candidate(candidate: Candidate) -> dict[str, Any]:
-    """Grade one candidate and store its results; return a brief for the progress display."""
+def run_task(task: Callable[[Candidate], dict[str, Any]], candidate: Candidate) -> dict[str, Any]:
+    """Run ``task`` on one candidate (what the pool calls), leaving a marker while it runs.
+
+    If this worker dies, the marker it leaves tells the parent which candidate it held.
+    """
     state = _STATE
     assert state is not None, "initialize() runs first"
     if state.stopping:
         return {"candidate": candidate.name, "status": INTERRUPTED}
     marker = state.config.results / ".work" / "running" / candidate.key
-    marker.write_text(str(os.getpid()))  # which candidate a dead worker held (see grader.batch)
+    marker.write_text(str(os.getpid()))
+    try:
+        return task(candidate)
+    finally:
+        marker.unlink(missing_ok=True)
+
+
+def grade_candidate(candidate: Candidate) -> dict[str, Any]:
+    """Grade one candidate and store its results; return a brief for the progress display."""
+    state = _STATE
+    assert state is not None, "initialize() runs first"
     try:
         record = build_record(candidate, state)
         saved = save_record(state.config.results, record, abandon=lambda: state.stopping)
     finally:
-        marker.unlink(missing_ok=True)
         if state.backend is not None:
             state.backend.forget()
     return record.brief() if saved else {"candidate": candidate.name, "status": INTERRUPTED}

@@ -101,7 +101,8 @@ RUN_AUTOGRADER = """\
 # Gradescope runs this for every submission, as root, in a fresh container (cwd /autograder).
 # The grader writes /autograder/results/results.json; without it Gradescope reports a failure.
 set -uo pipefail
-umask 077
+# The candidate's code runs as user 65534: it must not be able to plant or swap results files.
+mkdir -p /autograder/results && chmod go-w /autograder/results
 exec /autograder/venv/bin/grader gradescope run --config /autograder/source/{config} \\
   --submission /autograder/submission --results /autograder/results/results.json
 """

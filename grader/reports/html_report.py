@@ -272,7 +272,7 @@ def _histogram(title: str, slug: str, bins: list[int]) -> str:
         shapes.append(f'<text x="{x:.1f}" y="{height - 10}" text-anchor="middle">{index * 100 // BINS}%</text>')
     label = f"{title}: score distribution"
     return (f'<figure class="chart" data-exercise="{esc(slug)}"><figcaption>{esc(title)}</figcaption>\n'
-            f'<svg class="histogram" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{esc(label)}" '
+            f'<svg class="histogram" role="img" aria-label="{esc(label)}" '
             f'width="{width}" height="{height}" viewBox="0 0 {width} {height}">{"".join(shapes)}</svg>\n</figure>\n')
 
 

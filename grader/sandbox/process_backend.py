@@ -10,7 +10,7 @@ Confinement, as far as an ordinary process allows:
   namespace (the worker sees no host process, and killing it kills everything it started), and a
   mount namespace where the bank, the references and other candidates' files are covered by
   empty filesystems and the worker's home is a small private tmpfs;
-* when the grader runs as root, the worker drops to ``nobody`` (65534) first.
+* when the grader runs as root, the worker drops to a user id of its own (200000 and up) first.
 
 This is plainly weaker than the ``docker`` backend: the worker shares the host's kernel view,
 filesystem and Python installation, so it can read world-readable files. It is for quick local
@@ -37,7 +37,10 @@ from grader.sandbox.base import ExitInfo
 
 WORKER = Path(__file__).with_name("worker.py")  # finds wire.py beside itself
 SHARED_TEMP = ("/tmp", "/var/tmp", "/dev/shm")  # covered in the worker's mount namespace
-SANDBOX_UID = 65534
+# As root, each worker gets a user id of its own from this range (no passwd entry is needed): the
+# process-count limit is per user, so one sandbox's fork bomb cannot starve another sandbox (or a
+# Docker container, whose processes run as 65534), and sandboxes cannot signal each other.
+SANDBOX_UIDS = range(200_000, 265_536)
 # Passed through because some CPUs need them for a correct BLAS; they carry no secrets.
 PASSED_THROUGH = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
@@ -94,10 +97,11 @@ class ProcessBackend:
         isolated = _namespaces_allowed(drop)
         # Isolated, the worker's /tmp is a fresh tmpfs of its own; otherwise a private folder.
         home = Path("/tmp") if isolated else workdir
-        if drop and not isolated:
-            os.chown(workdir, SANDBOX_UID, SANDBOX_UID)
+        uid = SANDBOX_UIDS[secrets.randbelow(len(SANDBOX_UIDS))] if drop else None
+        if uid is not None and not isolated:
+            os.chown(workdir, uid, uid)
         marker = secrets.token_hex(8)
-        command = _isolation_prefix(drop, self._mounts(limits, drop)) + [sys.executable, "-I", str(WORKER)]
+        command = _isolation_prefix(uid, self._mounts(limits, uid)) + [sys.executable, "-I", str(WORKER)]
         process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
             command,
             stdin=subprocess.PIPE,
@@ -111,9 +115,9 @@ class ProcessBackend:
         )
         return ProcessSandbox(process, workdir, marker)
 
-    def _mounts(self, limits: Limits, drop: bool) -> list[tuple[str, str]]:
+    def _mounts(self, limits: Limits, uid: int | None) -> list[tuple[str, str]]:
         """Empty filesystems over the hidden folders and the shared temporary folders."""
-        owner = f",uid={SANDBOX_UID},gid={SANDBOX_UID}" if drop else ""
+        owner = f",uid={uid},gid={uid}" if uid is not None else ""
         covered = [Path(p) for p in SHARED_TEMP]
         hidden = [p for p in self.hide if p.is_dir() and not any(p.is_relative_to(c) for c in covered)]
         mounts = [(str(p), "size=4k,mode=0755") for p in hidden]
@@ -161,8 +165,9 @@ MOUNT_SCRIPT = (
 )
 
 
-def _isolation_prefix(drop: bool, mounts: list[tuple[str, str]]) -> list[str]:
+def _isolation_prefix(uid: int | None, mounts: list[tuple[str, str]]) -> list[str]:
     """Namespaces (network, mounts, pids), hidden paths and the drop from root, where allowed."""
+    drop = uid is not None
     prefix: list[str] = []
     if _namespaces_allowed(drop):
         flat = [item for pair in mounts for item in pair]
@@ -171,7 +176,7 @@ def _isolation_prefix(drop: bool, mounts: list[tuple[str, str]]) -> list[str]:
     if drop:
         if not shutil.which("setpriv"):
             raise RuntimeError("running as root needs setpriv (util-linux) to drop privileges")
-        prefix += ["setpriv", f"--reuid={SANDBOX_UID}", f"--regid={SANDBOX_UID}", "--clear-groups", "--"]
+        prefix += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
     return prefix
 
 

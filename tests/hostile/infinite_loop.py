@@ -1,0 +1,9 @@
+"""Spins forever in every call."""
+
+
+def cosine_similarity(*args, **kwargs):
+    while True:
+        pass
+
+
+cosine_similarity_matrix = most_similar = cosine_similarity
