@@ -11,8 +11,6 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from grader.limits import Limits
-
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_BANK = PROJECT_ROOT / "exercises"
 LIMIT_KEYS = {"call_seconds", "submission_seconds", "load_seconds", "memory_mb"}
@@ -64,10 +62,6 @@ class Exercise:
     @property
     def reference(self) -> Path:
         return self.root.parent.parent / "reference" / f"{self.slug}.py"
-
-    def limits_over(self, base: Limits) -> Limits:
-        """The session limits with this exercise's overrides applied."""
-        return base.merged(self.limits)
 
 
 def load_bank(bank: Path | None = None) -> dict[str, Exercise]:

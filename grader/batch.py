@@ -120,11 +120,11 @@ def run_batch(request: BatchRequest, progress: Progress | None = None, task: Tas
         if warning:
             progress.note(warning)
         store.prepare()
-        todo = [c for c in candidates if request.force or not _is_done(store.load_record(c.key), c, settings)]
+        records = {c.key: store.load_record(c.key) for c in candidates}
+        todo = [c for c in candidates if request.force or not _is_done(records[c.key], c, settings)]
+        _note_mixed_sandboxes([records[c.key] for c in candidates if c not in todo], backend.name, progress)
         progress.begin(len(candidates), len(candidates) - len(todo), len(todo))
-        config = WorkerConfig(backend.name, tuple(_hidden(settings, submissions, results)), _bank_path(settings),
-                              tuple(settings.exercises), settings.seed,
-                              Limits.default().merged(settings.limits), results, settings.batch_id)
+        config = _worker_config(backend.name, settings, submissions, results)
         interrupted = False
         with _sweeping(backend.name, progress), _signals_interrupt():
             try:
@@ -134,6 +134,15 @@ def run_batch(request: BatchRequest, progress: Progress | None = None, task: Tas
         summary = build_summary(store, candidates, settings, exercises, interrupted, progress)
         store.write_summaries(summary)
     return summary
+
+
+def _worker_config(sandbox: str, settings: BatchSettings, submissions: Path, results: Path) -> WorkerConfig:
+    try:
+        Limits.default().merged(settings.limits)  # an unknown name (a hand-edited batch.json) fails here, once
+    except ValueError as exc:
+        raise StoreError(f"batch.json: {exc}") from None
+    return WorkerConfig(sandbox, tuple(_hidden(settings, submissions, results)), _bank_path(settings),
+                        tuple(settings.exercises), settings.seed, dict(settings.limits), results, settings.batch_id)
 
 
 # --- settings ------------------------------------------------------------------------------------
@@ -185,6 +194,14 @@ def _note_drift(stored: BatchSettings, settings: BatchSettings, progress: Progre
                       "Add --force to regrade everyone with this version.")
     if stored.submissions and stored.submissions != settings.submissions:
         progress.note(f"the batch was started on {stored.submissions}; resuming it on {settings.submissions}")
+
+
+def _note_mixed_sandboxes(done: list[CandidateRecord | None], sandbox: str, progress: Progress) -> None:
+    """A ranking across sandboxes deserves a warning: ``auto`` may have fallen back to ``process``."""
+    others = sorted({r.sandbox for r in done if r is not None and r.sandbox != sandbox})
+    if others:
+        progress.note(f"WARNING: this run grades in the {sandbox} sandbox, but earlier candidates of the batch "
+                      f"were graded in {', '.join(others)}; --force regrades everyone in one sandbox")
 
 
 def _bank_text(bank: Path | None) -> str | None:

@@ -48,7 +48,7 @@ class WorkerConfig:
     bank: Path | None
     exercises: tuple[str, ...]
     seed: int
-    limits: Limits
+    overrides: dict[str, float]  # the user's limits: they win over each exercise's exercise.toml
     results: Path
     batch_id: str
 
@@ -176,7 +176,7 @@ def _grade_into(record: CandidateRecord, candidate: Candidate, exercises: list[E
         shutil.rmtree(workspace, ignore_errors=True)  # sources are in memory now
     # A file that cannot be loaded still goes through grading, which starts no sandbox for it:
     # every hidden test is then listed with the reason, at 0 points.
-    result = grade_sources(candidate.name, files, exercises, backend, seed=config.seed, limits=config.limits)
+    result = grade_sources(candidate.name, files, exercises, backend, seed=config.seed, overrides=config.overrides)
     unloadable = [f"{ex.file}: {files[ex.slug].problem}" for ex in exercises if files[ex.slug].problem]
     record.result = result
     if invalid or len(unloadable) == len(exercises):

@@ -48,6 +48,9 @@ def translate_errors(function: Callable[..., Any]) -> Callable[..., Any]:
             raise click.UsageError(str(exc)) from None
         except (BankError, BankTestsBroken, SandboxUnavailable) as exc:
             raise GraderFault(str(exc)) from None
+        except KeyboardInterrupt:
+            click.echo("interrupted: the sandbox was stopped and removed", err=True)
+            sys.exit(130)
 
     return wrapper
 
@@ -76,7 +79,8 @@ def limit_options(function: Callable[..., Any]) -> Callable[..., Any]:
     return function
 
 
-def build_limits(call_seconds: float | None, memory_mb: float | None, cpus: float | None) -> Limits:
+def build_limits(call_seconds: float | None, memory_mb: float | None, cpus: float | None) -> dict[str, Any]:
+    """The limits the user set on the command line; they win over exercise.toml."""
     overrides: dict[str, Any] = {}
     if call_seconds is not None:
         overrides["call_seconds"] = call_seconds
@@ -84,7 +88,8 @@ def build_limits(call_seconds: float | None, memory_mb: float | None, cpus: floa
         overrides["memory_mb"] = int(memory_mb)
     if cpus is not None:
         overrides["cpus"] = cpus
-    return Limits.default().merged(overrides)
+    Limits.default().merged(overrides)  # reject bad names early
+    return overrides
 
 
 def use_color() -> bool:
@@ -149,7 +154,7 @@ def grade_command(submission: Path, exercises: tuple[str, ...], sandbox: str, ju
         click.echo(warning, err=True)
     run_seed = seed if seed is not None else new_seed()
     result = grade(submission, chosen, backend, seed=run_seed, explicit=bool(exercises),
-                   limits=build_limits(call_seconds, memory_mb, cpus))
+                   overrides=build_limits(call_seconds, memory_mb, cpus))
     result = redact(result, Feedback(feedback))
     table.write(result, table_out, color=use_color())
     write_reports(result, {"junit": junit, "json": json_path, "markdown": markdown})

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime
 import random
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from grader import __version__
 from grader.bank import Exercise
@@ -29,9 +31,14 @@ def grade(
     *,
     seed: int,
     limits: Limits | None = None,
+    overrides: Mapping[str, Any] | None = None,
     explicit: bool = False,
 ) -> SubmissionResult:
-    """Grade a file or folder against the given exercises, in one sandbox session."""
+    """Grade a file or folder against the given exercises, in one sandbox session.
+
+    Limits apply in this order: ``limits`` (default: :meth:`Limits.default`), then each
+    exercise's ``[limits]`` from exercise.toml, then ``overrides`` (what the user asked for).
+    """
     files = match_files(submission, exercises, explicit)
     exercises = [ex for ex in exercises if ex.slug in files]
     if submission.is_dir() and not explicit:
@@ -41,7 +48,7 @@ def grade(
             raise SubmissionError(f"{submission} holds none of the exercise files ({wanted})")
         exercises = present
     return grade_sources(str(submission), {ex.slug: files[ex.slug] for ex in exercises}, exercises,
-                         backend, seed=seed, limits=limits)
+                         backend, seed=seed, limits=limits, overrides=overrides)
 
 
 def grade_sources(
@@ -52,17 +59,21 @@ def grade_sources(
     *,
     seed: int,
     limits: Limits | None = None,
+    overrides: Mapping[str, Any] | None = None,
     tests: dict[str, Path] | None = None,
 ) -> SubmissionResult:
     """Grade already-read sources; ``tests`` may point an exercise at another test folder."""
     base = limits or Limits.default()
+    overrides = dict(overrides or {})
     memory = max([base.memory_mb] + [int(ex.limits.get("memory_mb", 0)) for ex in exercises])
+    session_limits = base.merged({"memory_mb": memory}).merged(overrides)
     started, clock = _now(), time.monotonic()
     results = []
-    with open_session(backend, base.merged({"memory_mb": memory})) as session:
+    with open_session(backend, session_limits) as session:
         for exercise in exercises:
             folder = (tests or {}).get(exercise.slug)
-            results.append(run_exercise(exercise, files[exercise.slug], session, seed, folder))
+            limits_here = base.merged(exercise.limits).merged(overrides)
+            results.append(run_exercise(exercise, files[exercise.slug], session, seed, limits_here, folder))
     return SubmissionResult(
         submission=label,
         exercises=results,

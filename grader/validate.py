@@ -9,12 +9,12 @@ echoing an argument, always raising ValueError) scores 0%, like the stub.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from grader.bank import Exercise
 from grader.grading import grade_sources
-from grader.limits import Limits
 from grader.results import ExerciseResult
 from grader.sandbox.base import Backend
 from grader.submission import SourceFile, read_source
@@ -35,7 +35,7 @@ def validate_exercise(
     exercise: Exercise,
     backend: Backend,
     seed: int,
-    limits: Limits | None = None,
+    overrides: Mapping[str, Any] | None = None,
     on_check: Callable[[Check], None] = lambda _c: None,
 ) -> list[Check]:
     """Grade the reference, the stub, the alternatives and the wrong variants of one exercise."""
@@ -47,12 +47,12 @@ def validate_exercise(
 
     def run_source(source: str, label: str) -> ExerciseResult:
         files = {exercise.slug: SourceFile(None, source=source)}
-        return grade_sources(label, files, [exercise], backend, seed=seed, limits=limits).exercises[0]
+        return grade_sources(label, files, [exercise], backend, seed=seed, overrides=overrides).exercises[0]
 
     def run(path: Path, tests: Path | None = None) -> ExerciseResult:
         files = {exercise.slug: read_source(path)}
         tests_map = {exercise.slug: tests} if tests else None
-        result = grade_sources(str(path), files, [exercise], backend, seed=seed, limits=limits, tests=tests_map)
+        result = grade_sources(str(path), files, [exercise], backend, seed=seed, overrides=overrides, tests=tests_map)
         return result.exercises[0]
 
     reference = run(exercise.reference)

@@ -64,6 +64,7 @@ class JudgePlugin:
         self.load_error = load_error
         self.results: list[TestResult] = []
         self.problems: list[str] = []  # collection errors: the bank is broken, not the candidate
+        self.interrupted = False
         self._first_failure: dict[str, BaseException] = {}
         self._output: list[str] = []
         self._started = 0.0
@@ -97,6 +98,11 @@ class JudgePlugin:
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line("markers", "points(n): how many points the test is worth")
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        # pytest reports collection errors through this hook too (Session.Interrupted): only a
+        # real interrupt (Ctrl-C, or SIGTERM turned into one) stops the grading.
+        self.interrupted = not isinstance(excinfo.value, pytest.Session.Interrupted)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:

@@ -15,6 +15,7 @@ from grader.bank import Exercise
 from grader.judge.plugin import JudgePlugin
 from grader.judge.proxy import SubmissionProxy
 from grader.judge.remote import RemoteError, SubmissionLoadError
+from grader.limits import Limits
 from grader.results import ExerciseResult, Outcome
 from grader.sandbox.errors import SandboxCrashed, SandboxFailure, SandboxMemory, SandboxTimeout
 from grader.sandbox.session import Session
@@ -28,13 +29,17 @@ class BankTestsBroken(Exception):
 
 
 def run_exercise(
-    exercise: Exercise, submitted: SourceFile, session: Session, seed: int, tests: Path | None = None
+    exercise: Exercise,
+    submitted: SourceFile,
+    session: Session,
+    seed: int,
+    limits: Limits,
+    tests: Path | None = None,
 ) -> ExerciseResult:
-    """Load the submission for ``exercise`` into the session and run the hidden tests."""
+    """Load the submission for ``exercise`` into the session and run the hidden tests under ``limits``."""
     started = time.monotonic()
-    limits = exercise.limits_over(session.limits)
     module = Path(exercise.file).stem
-    load_error = _load(exercise, submitted, session, module)
+    load_error = _load(exercise, submitted, session, module, limits.load_seconds)
     plugin = JudgePlugin(None, seed, load_error)
     if load_error is None:
         probes = f"probes_{exercise.slug}" if exercise.probes else None
@@ -59,17 +64,19 @@ def run_exercise(
     )
 
 
-def _load(exercise: Exercise, submitted: SourceFile, session: Session, module: str) -> SubmissionLoadError | None:
+def _load(
+    exercise: Exercise, submitted: SourceFile, session: Session, module: str, seconds: float
+) -> SubmissionLoadError | None:
     """Load the candidate's module (and the exercise's probes); a failure becomes a verdict."""
     if submitted.problem:
         return SubmissionLoadError(f"{exercise.file}: {submitted.problem}")
     try:
-        response = session.load(module, submitted.source, exercise.file)
+        response = session.load(module, submitted.source, exercise.file, seconds)
         if not response.get("ok"):
             return _load_failure(exercise, RemoteError.from_wire(response.get("error")))
         if exercise.probes is not None:
             source = exercise.probes.read_text(encoding="utf-8")
-            response = session.load(f"probes_{exercise.slug}", source, "probes.py")
+            response = session.load(f"probes_{exercise.slug}", source, "probes.py", seconds)
             if not response.get("ok"):
                 detail = RemoteError.from_wire(response.get("error")).summary()
                 return SubmissionLoadError(f"the exercise's probes could not run beside your code: {detail}")
@@ -114,6 +121,8 @@ def _run_pytest(tests: Path, rootdir: Path, plugin: JudgePlugin) -> None:
     ]
     with _no_plugin_autoload(), contextlib.redirect_stdout(io.StringIO()):
         code = pytest.main(args, plugins=[plugin])
+    if plugin.interrupted:  # Ctrl-C or SIGTERM: pytest stopped the run, and so do we
+        raise KeyboardInterrupt("grading was interrupted")
     if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.NO_TESTS_COLLECTED):
         plugin.problems.append(f"pytest exited with {code!r}")
 

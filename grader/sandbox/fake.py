@@ -37,7 +37,7 @@ class FakeSession:
         self._worker = _worker_module().Worker()
         self._next_id = 0
 
-    def load(self, module: str, source: str, filename: str) -> dict:
+    def load(self, module: str, source: str, filename: str, timeout: float | None = None) -> dict:
         return self.request({"op": "load", "module": module, "source": source, "filename": filename})
 
     def request(self, message: dict, timeout: float | None = None) -> dict:

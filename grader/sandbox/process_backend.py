@@ -89,6 +89,7 @@ class ProcessBackend:
 
     def __init__(self, hide: Sequence[Path] = ()) -> None:
         self.hide = [Path(p).resolve() for p in hide]
+        self.markers: list[str] = []  # one per worker started: lets a caller check none survives
 
     def start(self, limits: Limits) -> ProcessSandbox:
         """Launch a fresh worker under these limits."""
@@ -101,6 +102,7 @@ class ProcessBackend:
         if uid is not None and not isolated:
             os.chown(workdir, uid, uid)
         marker = secrets.token_hex(8)
+        self.markers.append(marker)
         command = _isolation_prefix(uid, self._mounts(limits, uid)) + [sys.executable, "-I", str(WORKER)]
         process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
             command,
@@ -210,9 +212,10 @@ def _works(command: list[str]) -> bool:
         return False
 
 
-def _kill_marked(marker: str) -> None:
-    """Kill stragglers that left the process group (setsid) but kept the sandbox's environment."""
+def marked_processes(marker: str) -> list[int]:
+    """Live processes that carry a sandbox's marker in their environment."""
     needle = f"NLP_GRADER_SANDBOX={marker}".encode()
+    found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -221,5 +224,12 @@ def _kill_marked(marker: str) -> None:
         except OSError:
             continue
         if needle in environ.split(b"\0"):
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(int(entry.name), signal.SIGKILL)
+            found.append(int(entry.name))
+    return found
+
+
+def _kill_marked(marker: str) -> None:
+    """Kill stragglers that left the process group (setsid) but kept the sandbox's environment."""
+    for pid in marked_processes(marker):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)

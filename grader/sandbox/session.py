@@ -61,10 +61,10 @@ class Session:
 
     # -- public API ----------------------------------------------------------------------------
 
-    def load(self, module: str, source: str, filename: str) -> dict:
+    def load(self, module: str, source: str, filename: str, timeout: float | None = None) -> dict:
         """Load a module into the worker (and into every restarted worker). Returns the response."""
         message = {"op": "load", "module": module, "source": source, "filename": filename}
-        response = self.request(message, timeout=self.limits.load_seconds)
+        response = self.request(message, timeout=timeout or self.limits.load_seconds)
         if response.get("ok"):
             self._loads = [m for m in self._loads if m["module"] != module] + [message]
         return response

@@ -2,7 +2,7 @@
 
 import socket
 
-TARGETS = [("127.0.0.1", 47123), ("8.8.8.8", 53), ("1.1.1.1", 443), ("10.0.0.1", 80)]
+TARGETS = [("127.0.0.1", port) for port in range(47123, 47131)] + [("8.8.8.8", 53), ("1.1.1.1", 443)]
 
 
 def cosine_similarity(*args, **kwargs):

@@ -1,7 +1,6 @@
 """Writes outside its scratch space: the bank, the references, system folders, the home folder."""
 
 import glob
-import os
 
 TARGETS = [
     "/etc/nlp-grader-owned",
