@@ -16,6 +16,7 @@ import pytest
 from grader.judge.proxy import SubmissionProxy
 from grader.judge.remote import MissingFunction, SubmissionLoadError, remote_of
 from grader.results import Outcome, TestResult
+from grader.sandbox.base import SandboxUnavailable
 from grader.sandbox.errors import SandboxCrashed, SandboxMemory, SandboxTimeout
 from grader.testing import case_rng
 
@@ -24,6 +25,7 @@ SANDBOX_OUTCOMES = (
     (SandboxTimeout, Outcome.TIMEOUT),
     (SandboxMemory, Outcome.MEMORY),
     (SandboxCrashed, Outcome.CRASHED),
+    (SandboxUnavailable, Outcome.CRASHED),  # the engine failed mid-run: this test's sandbox is gone
     (MissingFunction, Outcome.MISSING),
 )
 

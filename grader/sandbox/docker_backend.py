@@ -122,6 +122,10 @@ class DockerSandbox:
     def kill(self) -> None:
         """Kill the container by name (killing the client alone would leave it running)."""
         self._killed = True
+        # The client first: it only relays the streams, and while it is stuck writing a flood of
+        # candidate output into a pipe nobody reads, the engine's kill can hang behind it.
+        with contextlib.suppress(ProcessLookupError):
+            self.process.kill()
         with _engine_errors(f"cannot kill container {self.name}"), _gone_is_fine():
             self.client.api.kill(self.name)
         _stop_client(self.process)

@@ -148,9 +148,7 @@ class Session:
         """Explain why the worker went away, then forget it."""
         sandbox = self._sandbox
         assert sandbox is not None
-        with contextlib.suppress(Exception):
-            sandbox.process.wait(timeout=5)
-        self._drain_stderr(sandbox)
+        self._drain_until_exit(sandbox, seconds=5)
         info = sandbox.exit_info()
         self.kill()
         if info.out_of_memory:
@@ -226,6 +224,19 @@ class Session:
                 stderr.close()
                 return
             self.output.add(chunk)
+
+
+    def _drain_until_exit(self, sandbox: RunningSandbox, seconds: float) -> None:
+        """Wait for the worker to end while reading its stderr, so a full pipe cannot block it."""
+        deadline = time.monotonic() + seconds
+        while sandbox.process.poll() is None and time.monotonic() < deadline:
+            stderr = sandbox.process.stderr
+            if stderr is None or stderr.closed:
+                with contextlib.suppress(Exception):
+                    sandbox.process.wait(timeout=max(deadline - time.monotonic(), 0))
+                return
+            select.select([stderr.fileno()], [], [], 0.1)
+            self._drain_stderr(sandbox)
 
 
 class _Deadline(Exception):

@@ -255,6 +255,7 @@ def main() -> int:
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     channel_in, channel_out = _private_channels()
     worker = Worker()
+    serving = os.getpid()
     while True:
         try:
             request = wire.read_frame(channel_in)
@@ -264,6 +265,8 @@ def main() -> int:
         if request is None:
             return 0
         response = worker.handle(request)
+        if os.getpid() != serving:  # a fork of the candidate's came back here: it must not answer
+            os._exit(0)
         try:
             frame = wire.pack_frame(response)
         except (wire.ProtocolError, ValueError) as exc:
