@@ -18,9 +18,9 @@ What the zip holds::
 
 The sandbox inside is ``process``: Gradescope's container offers no Docker engine (no Docker in
 Docker), and the container itself is Gradescope's boundary around the whole run. The process
-backend adds what it can inside it: the candidate's code runs as user 65534, and ``setup.sh``
-makes ``/autograder/source`` (the hidden tests, the wheels) readable by root only. Where the
-container allows namespaces, the bank is also covered by an empty mount. See
+backend adds what it can inside it: the candidate's code runs as an unprivileged user, and
+``setup.sh`` makes ``/autograder/source`` (the hidden tests, the wheels) readable by root only.
+Where the container allows namespaces, the bank is also covered by an empty mount. See
 docs/integrations.md for the trust model.
 """
 
@@ -91,7 +91,7 @@ fi
 "$PYTHON" -m venv "$VENV"
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-index \\
   --find-links "$SOURCE/wheelhouse" "nlp-grader=={version}"
-# Submissions run as user 65534: the hidden tests and the wheels are for root's eyes only.
+# Submissions run as an unprivileged user: the hidden tests and the wheels are for root's eyes only.
 chmod -R go-rwx "$SOURCE"
 "$VENV/bin/grader" --version
 """
@@ -101,7 +101,7 @@ RUN_AUTOGRADER = """\
 # Gradescope runs this for every submission, as root, in a fresh container (cwd /autograder).
 # The grader writes /autograder/results/results.json; without it Gradescope reports a failure.
 set -uo pipefail
-# The candidate's code runs as user 65534: it must not be able to plant or swap results files.
+# The candidate's code runs as an unprivileged user: it must not be able to plant or swap results files.
 mkdir -p /autograder/results && chmod go-w /autograder/results
 exec /autograder/venv/bin/grader gradescope run --config /autograder/source/{config} \\
   --submission /autograder/submission --results /autograder/results/results.json

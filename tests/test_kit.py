@@ -1,0 +1,140 @@
+"""The candidate kit: complete, free of anything that grades, and its public tests run with plain pytest."""
+
+from __future__ import annotations
+
+import ast
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from grader.bank import BankError, load_bank
+from grader.cli import main
+from grader.integrations.kit import check_no_secrets
+
+BANK = load_bank()
+SLUGS = list(BANK)
+
+
+@pytest.fixture(scope="module")
+def kit(tmp_path_factory):
+    out = tmp_path_factory.mktemp("kit") / "kit"
+    result = CliRunner().invoke(main, ["kit", "-o", str(out), "--submit", "Email {files} to jobs@example.com."])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def kit_files(kit):
+    return {p.relative_to(kit).as_posix(): p for p in kit.rglob("*") if p.is_file()}
+
+
+def run_pytest(folder, *args):
+    """Plain pytest, as a candidate runs it: in the kit folder, with no nlp-grader plugin."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", *map(str, args)], cwd=folder, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_kit_holds_exactly_statements_stubs_public_tests_and_readme(kit):
+    expected = {"README.md", "conftest.py", "pytest.ini"}
+    for exercise in BANK.values():
+        expected |= {f"statements/{exercise.slug}.md", exercise.file}
+        expected |= {f"tests/{exercise.slug}/{p.name}" for p in exercise.public_tests.glob("test_*.py")}
+    assert set(kit_files(kit)) == expected
+    for exercise in BANK.values():
+        assert (kit / exercise.file).read_bytes() == exercise.stub.read_bytes()
+
+
+def bank_secrets():
+    """Scanned independently of the kit's own list: every bank file but statement, stub and public tests."""
+    for exercise in BANK.values():
+        for path in exercise.root.rglob("*"):
+            relative = path.relative_to(exercise.root).as_posix()
+            shown = relative in ("README.md", "stub.py") or relative.startswith("tests/public/")
+            if path.is_file() and not shown and "__pycache__" not in relative:
+                yield path
+        yield exercise.reference
+
+
+def test_kit_contains_no_hidden_test_probe_reference_or_oracle(kit):
+    contents = {name: path.read_bytes() for name, path in kit_files(kit).items()}
+    secrets = [p for p in bank_secrets() if p.stat().st_size]
+    assert len(secrets) >= 3 * len(BANK)
+    for secret in secrets:
+        data = secret.read_bytes()
+        assert data not in contents.values(), f"{secret} is in the kit"
+        if "hidden" not in secret.parts and secret.name != "probes.py":
+            continue  # solutions and variants share docstrings and signatures with the stubs
+        # Nor a sizeable piece of a hidden test or a probe: any 200-byte window of one.
+        for start in range(0, max(1, len(data) - 200), 500):
+            window = data[start:start + 200]
+            assert not any(window in text for text in contents.values()), f"a piece of {secret} is in the kit"
+    text = b"\n".join(contents.values()).decode()
+    hidden_names = {node.name for exercise in BANK.values() for path in exercise.hidden_tests.rglob("test_*.py")
+                    for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.FunctionDef)}
+    public_names = {node.name for exercise in BANK.values() for path in exercise.public_tests.glob("test_*.py")
+                    for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.FunctionDef)}
+    assert not [name for name in hidden_names - public_names if f"def {name}(" in text]
+    for oracle in ("sklearn", "scipy", "from grader", "import grader", "probes"):
+        assert oracle not in "\n".join(c.decode() for n, c in contents.items() if n.endswith(".py")), oracle
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_public_tests_fail_on_the_stub(kit, slug):
+    result = run_pytest(kit, f"tests/{slug}")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert " passed" not in result.stdout.splitlines()[-1] and " failed" in result.stdout.splitlines()[-1]
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_public_tests_pass_on_the_reference(kit, slug, tmp_path):
+    copy = tmp_path / "kit"
+    shutil.copytree(kit, copy)
+    shutil.copy(BANK[slug].reference, copy / BANK[slug].file)
+    result = run_pytest(copy, f"tests/{slug}")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_submission_option_points_at_another_file(kit):
+    exercise = BANK[SLUGS[0]]
+    result = run_pytest(kit, f"tests/{exercise.slug}", "--submission", exercise.reference)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_readme_gives_time_rules_and_how_to_submit(kit):
+    readme = (kit / "README.md").read_text()
+    total = sum(e.suggested_minutes for e in BANK.values())
+    assert f"about {total} minutes" in readme and "## Rules" in readme and "## How to submit" in readme
+    files = ", ".join(f"`{e.file}`" for e in BANK.values())
+    assert f"Email {files} to jobs@example.com." in readme
+    for exercise in BANK.values():
+        assert f"statements/{exercise.slug}.md" in readme and f"{exercise.suggested_minutes} min" in readme
+
+
+def test_custom_rules_replace_the_default_ones(tmp_path):
+    rules = tmp_path / "rules.md"
+    rules.write_text("- Use a pencil.\n")
+    out = tmp_path / "kit"
+    result = CliRunner().invoke(main, ["kit", "-e", SLUGS[0], "-o", str(out), "--rules", str(rules)])
+    assert result.exit_code == 0, result.output
+    readme = (out / "README.md").read_text()
+    assert "- Use a pencil." in readme and "Work on your own" not in readme
+
+
+def test_a_planted_secret_is_refused(kit, tmp_path):
+    copy = tmp_path / "kit"
+    shutil.copytree(kit, copy)
+    exercise = BANK[SLUGS[0]]
+    hidden = next(exercise.hidden_tests.glob("test_*.py"))
+    shutil.copy(hidden, copy / "tests" / exercise.slug / "test_extra.py")
+    with pytest.raises(BankError, match="refusing"):
+        check_no_secrets(copy, list(BANK.values()))
+
+
+def test_kit_refuses_a_folder_with_files(tmp_path):
+    (tmp_path / "keep.txt").write_text("mine")
+    result = CliRunner().invoke(main, ["kit", "-o", str(tmp_path)])
+    assert result.exit_code == 2 and "not empty" in result.output
