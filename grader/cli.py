@@ -7,7 +7,6 @@ A candidate's broken code is a verdict in the report, never a non-zero exit.
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 from collections.abc import Callable
@@ -17,42 +16,16 @@ from typing import Any
 import click
 
 from grader import __version__
-from grader.bank import BankError, load_bank, secret_paths, select
+from grader.bank import load_bank, secret_paths, select
+from grader.cli_errors import GraderFault, translate_errors  # noqa: F401 - GraderFault is part of this module's API
 from grader.grading import grade, new_seed
 from grader.image import image as image_group
 from grader.integrations.formats import FORMATS, emit, table_stream
-from grader.judge.runner import BankTestsBroken
 from grader.limits import Limits
 from grader.reports import WRITERS, table
 from grader.results import Feedback, SubmissionResult, redact
-from grader.sandbox.base import SandboxUnavailable
 from grader.sandbox.choose import CHOICES, choose_backend
-from grader.submission import SubmissionError
 from grader.validate import Check, validate_exercise
-
-
-class GraderFault(click.ClickException):
-    """The grader could not do its job (as opposed to a candidate's code failing)."""
-
-    exit_code = 3
-
-
-def translate_errors(function: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn the library's errors into clean CLI messages instead of tracebacks."""
-
-    @functools.wraps(function)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return function(*args, **kwargs)
-        except SubmissionError as exc:
-            raise click.UsageError(str(exc)) from None
-        except (BankError, BankTestsBroken, SandboxUnavailable) as exc:
-            raise GraderFault(str(exc)) from None
-        except KeyboardInterrupt:
-            click.echo("interrupted: the sandbox was stopped and removed", err=True)
-            sys.exit(130)
-
-    return wrapper
 
 
 def bank_option(function: Callable[..., Any]) -> Callable[..., Any]:
