@@ -37,6 +37,13 @@ from grader.sandbox.base import ExitInfo
 
 WORKER = Path(__file__).with_name("worker.py")  # finds wire.py beside itself
 SHARED_TEMP = ("/tmp", "/var/tmp", "/dev/shm")  # covered in the worker's mount namespace
+# What the worker needs to see: its own file, this interpreter and its installation.
+RUNTIME = tuple(
+    dict.fromkeys(
+        Path(p).resolve()
+        for p in (WORKER.parent, sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable)))
+    )
+)
 # As root, each worker gets a user id of its own from this range (no passwd entry is needed): the
 # process-count limit is per user, so one sandbox's fork bomb cannot starve another sandbox (or a
 # Docker container, whose processes run as 65534), and sandboxes cannot signal each other.
@@ -96,14 +103,15 @@ class ProcessBackend:
         drop = os.geteuid() == 0
         workdir = Path(tempfile.mkdtemp(prefix="nlp-grader-"))
         isolated = _namespaces_allowed(drop)
-        # Isolated, the worker's /tmp is a fresh tmpfs of its own; otherwise a private folder.
-        home = Path("/tmp") if isolated else workdir
         uid = SANDBOX_UIDS[secrets.randbelow(len(SANDBOX_UIDS))] if drop else None
+        # Isolated, the worker's home is a fresh tmpfs of its own (its /tmp, usually); otherwise
+        # a private folder.
+        mounts, home = self._mounts(limits, uid, workdir) if isolated else ([], workdir)
         if uid is not None and not isolated:
             os.chown(workdir, uid, uid)
         marker = secrets.token_hex(8)
         self.markers.append(marker)
-        command = _isolation_prefix(uid, self._mounts(limits, uid)) + [sys.executable, "-I", str(WORKER)]
+        command = _isolation_prefix(uid, mounts) + [sys.executable, "-I", str(WORKER)]
         process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
             command,
             stdin=subprocess.PIPE,
@@ -117,15 +125,31 @@ class ProcessBackend:
         )
         return ProcessSandbox(process, workdir, marker)
 
-    def _mounts(self, limits: Limits, uid: int | None) -> list[tuple[str, str]]:
-        """Empty filesystems over the hidden folders and the shared temporary folders."""
+    def _mounts(self, limits: Limits, uid: int | None, workdir: Path) -> tuple[list[tuple[str, str]], Path]:
+        """Empty filesystems over the hidden folders and the shared temporary folders, and the
+        worker's private home. Returns the mounts, in order, and the home."""
         owner = f",uid={uid},gid={uid}" if uid is not None else ""
-        covered = [Path(p) for p in SHARED_TEMP]
+        empty = "size=4k,mode=0755"
+        covered: list[Path] = []
+        mounts: list[tuple[str, str]] = []
+        for shared in (Path(p) for p in SHARED_TEMP if Path(p).is_dir()):
+            if not any(path.is_relative_to(shared) for path in RUNTIME):
+                covered.append(shared)
+                if shared != Path("/tmp"):
+                    mounts.append((str(shared), empty))
+                continue
+            # The grader itself runs from here (a checkout under /tmp): cover every other folder.
+            for child in sorted(shared.iterdir()):
+                if child.is_dir() and not child.is_symlink() and not any(
+                    path.is_relative_to(child) for path in RUNTIME
+                ):
+                    covered.append(child)
+                    mounts.append((str(child), empty))
         hidden = [p for p in self.hide if p.is_dir() and not any(p.is_relative_to(c) for c in covered)]
-        mounts = [(str(p), "size=4k,mode=0755") for p in hidden]
-        mounts += [(p, "size=4k,mode=0755") for p in SHARED_TEMP[1:] if Path(p).is_dir()]
-        mounts.append(("/tmp", f"size={limits.file_size_mb}m,mode=0700{owner}"))
-        return mounts
+        mounts[:0] = [(str(p), empty) for p in hidden]
+        home = Path("/tmp") if Path("/tmp") in covered else workdir
+        mounts.append((str(home), f"size={limits.file_size_mb}m,mode=0700{owner}"))
+        return mounts, home
 
 
 def _environment(home: Path, limits: Limits, marker: str) -> dict[str, str]:
