@@ -165,3 +165,18 @@ def test_hidden_folders_are_empty_and_home_is_private():
         assert proc_entries < 80  # a private /proc: no host processes to signal or read
     shutil.rmtree(secret)
     shutil.rmtree(host_tmp)
+
+
+def test_a_hidden_folder_inside_another_is_fine():
+    if not isolation_available():
+        pytest.skip("this machine does not allow private namespaces")
+    (Path(__file__).parent / "output").mkdir(exist_ok=True)
+    outer = Path(tempfile.mkdtemp(prefix="outer-", dir=Path(__file__).parent / "output"))
+    inner = outer / "inner"
+    inner.mkdir()
+    try:
+        with Session(ProcessBackend(hide=[outer, inner]), Limits()) as session:
+            session.load("mod", "import os\ndef look(p):\n    return os.listdir(p)\n", "mod.py")
+            assert call(session, "look", str(outer)) == []
+    finally:
+        shutil.rmtree(outer)

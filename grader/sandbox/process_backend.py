@@ -146,6 +146,8 @@ class ProcessBackend:
                     covered.append(child)
                     mounts.append((str(child), empty))
         hidden = [p for p in self.hide if p.is_dir() and not any(p.is_relative_to(c) for c in covered)]
+        # A folder inside another hidden one is already out of sight (and its path is gone).
+        hidden = [p for p in hidden if not any(p != q and p.is_relative_to(q) for q in hidden)]
         mounts[:0] = [(str(p), empty) for p in hidden]
         home = Path("/tmp") if Path("/tmp") in covered else workdir
         mounts.append((str(home), f"size={limits.file_size_mb}m,mode=0700{owner}"))
