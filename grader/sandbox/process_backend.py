@@ -138,7 +138,9 @@ class ProcessBackend:
                 if shared != Path("/tmp"):
                     mounts.append((str(shared), empty))
                 continue
-            # The grader itself runs from here (a checkout under /tmp): cover every other folder.
+            # The grader itself runs from here (a checkout under /tmp): the folder becomes read-only
+            # (no results file planted for others) and every other folder in it is covered.
+            mounts.append((str(shared), "read-only"))
             for child in sorted(shared.iterdir()):
                 if child.is_dir() and not child.is_symlink() and not any(
                     path.is_relative_to(child) for path in RUNTIME
@@ -148,7 +150,7 @@ class ProcessBackend:
         hidden = [p for p in self.hide if p.is_dir() and not any(p.is_relative_to(c) for c in covered)]
         # A folder inside another hidden one is already out of sight (and its path is gone).
         hidden = [p for p in hidden if not any(p != q and p.is_relative_to(q) for q in hidden)]
-        mounts[:0] = [(str(p), empty) for p in hidden]
+        mounts += [(str(p), empty) for p in hidden]
         home = Path("/tmp") if Path("/tmp") in covered else workdir
         mounts.append((str(home), f"size={limits.file_size_mb}m,mode=0700{owner}"))
         return mounts, home
@@ -187,8 +189,11 @@ def _apply_rlimits(limits: Limits, drop: bool) -> None:
 
 # Runs as the new namespaces' first process: hide the paths, give the worker a private tmpfs home,
 # then become the worker. Arguments: N, then N pairs (path, tmpfs options), then the command.
+# The option "read-only" makes a folder a read-only view of itself instead.
 MOUNT_SCRIPT = (
-    'n=$1; shift; while [ "$n" -gt 0 ]; do mount -t tmpfs -o "$2" tmpfs "$1" || exit 97; '
+    'n=$1; shift; while [ "$n" -gt 0 ]; do '
+    'if [ "$2" = read-only ]; then mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" || exit 97; '
+    'else mount -t tmpfs -o "$2" tmpfs "$1" || exit 97; fi; '
     'shift 2; n=$((n-1)); done; cd "$HOME" || exit 98; exec "$@"'
 )
 

