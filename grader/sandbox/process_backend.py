@@ -189,11 +189,12 @@ def _apply_rlimits(limits: Limits, drop: bool) -> None:
 
 # Runs as the new namespaces' first process: hide the paths, give the worker a private tmpfs home,
 # then become the worker. Arguments: N, then N pairs (path, tmpfs options), then the command.
-# The option "read-only" makes a folder a read-only view of itself instead.
+# The option "read-only" makes a folder a read-only view of itself instead. A folder that vanished
+# since it was listed (another sandbox's scratch folder, removed meanwhile) has nothing to hide.
 MOUNT_SCRIPT = (
     'n=$1; shift; while [ "$n" -gt 0 ]; do '
     'if [ "$2" = read-only ]; then mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" || exit 97; '
-    'else mount -t tmpfs -o "$2" tmpfs "$1" || exit 97; fi; '
+    'else mount -t tmpfs -o "$2" tmpfs "$1" || [ ! -e "$1" ] || exit 97; fi; '
     'shift 2; n=$((n-1)); done; cd "$HOME" || exit 98; exec "$@"'
 )
 
