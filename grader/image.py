@@ -15,10 +15,12 @@ references can never reach the image. See docs/docker.md.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import platform
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -29,6 +31,7 @@ from typing import Any
 import click
 import docker
 import docker.errors
+import docker.transport.unixconn
 import requests
 
 IMAGE_REPOSITORY = "nlp-grader-sandbox"
@@ -91,21 +94,72 @@ def expected_image_tag() -> str:
     return os.environ.get(IMAGE_ENV) or f"{IMAGE_REPOSITORY}:{content_hash()}"
 
 
+def _connect_or_close(self: docker.transport.unixconn.UnixHTTPConnection) -> None:
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.settimeout(self.timeout)
+        sock.connect(self.unix_socket)
+    except BaseException:
+        sock.close()
+        raise
+    self.sock = sock
+
+
+# The SDK's Unix-socket connection (docker 7.1) leaves the socket open when connect() fails, for
+# example when the engine went away between two calls: a ResourceWarning wherever the garbage
+# collector runs. The same method, closing the socket on failure.
+docker.transport.unixconn.UnixHTTPConnection.connect = _connect_or_close  # type: ignore[method-assign]
+
+DOCKER_API_VERSION = "1.41"  # Docker 20.10 and later; everything the grader asks of an engine
+
+
 def docker_client() -> docker.DockerClient:
     """A client for the local engine, checked with a ping."""
+    _check_engine_socket()
+    client = None
     try:
-        client = docker.from_env()
+        # A fixed API version: with "auto" the constructor itself asks the engine, and when none
+        # answers it raises before it returns the client whose socket it opened (a leak).
+        client = docker.from_env(version=DOCKER_API_VERSION)
         client.ping()
     except (docker.errors.DockerException, requests.RequestException) as exc:
+        if client is not None:  # its connection pool holds a socket: no leak when the engine is gone
+            client.close()
         raise ImageError(
             f"no Docker engine answers ({exc}): start dockerd (scripts/provision-docker.sh) or use --sandbox process"
         ) from None
     return client
 
 
+def _check_engine_socket() -> None:
+    """Fail fast, and without a leak, when nothing listens where the engine should be.
+
+    The Docker SDK leaks its socket when a connection fails (it never closes a socket whose
+    ``connect`` raised); a plain connection attempt here, closed either way, keeps the SDK away
+    from engines that are not there.
+    """
+    host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+    try:
+        if host.startswith("unix://"):
+            with socket.socket(socket.AF_UNIX) as probe:
+                probe.settimeout(5)
+                probe.connect(host.removeprefix("unix://"))
+        elif host.startswith("tcp://"):
+            address, _, port = host.removeprefix("tcp://").rstrip("/").rpartition(":")
+            with socket.create_connection((address.strip("[]"), int(port)), timeout=5):
+                pass
+    except (OSError, ValueError) as exc:
+        raise ImageError(
+            f"no Docker engine answers at {host} ({exc.strerror or exc}): start dockerd "
+            "(make docker) or use --sandbox process"
+        ) from None
+
+
 def image_exists(tag: str, client: docker.DockerClient | None = None) -> bool:
     """Whether the engine holds an image by this name."""
-    client = client or docker_client()
+    if client is None:
+        with contextlib.closing(docker_client()) as own:
+            return image_exists(tag, own)
     try:
         client.images.get(tag)
     except docker.errors.ImageNotFound:

@@ -206,16 +206,27 @@ class DockerBackend:
             raise
         return sandbox
 
+    def close(self) -> None:
+        """Release the engine connection (its sockets). The backend reconnects if used again."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
     def _connect(self) -> tuple[docker.DockerClient, str]:
         """Check once per backend that the engine answers and the image is there."""
         if self._client is None:
             try:
                 client = docker_client()
-                image = self._image or expected_image_tag()
-                found = image_exists(image, client)
             except ImageError as exc:
                 raise SandboxUnavailable(str(exc)) from None
+            image = self._image or expected_image_tag()
+            try:
+                found = image_exists(image, client)
+            except (docker.errors.DockerException, requests.RequestException) as exc:
+                client.close()
+                raise SandboxUnavailable(f"the Docker engine stopped answering: {exc}") from None
             if not found:
+                client.close()
                 raise SandboxUnavailable(f"image {image} not found: run `grader image build`")
             self._client, self._image = client, image
         assert self._image is not None
@@ -226,10 +237,11 @@ def docker_available() -> tuple[bool, str]:
     """For ``--sandbox auto``: whether an engine answers and holds the sandbox image, and why."""
     backend = DockerBackend()
     try:
-        client, image = backend._connect()
+        _client, image = backend._connect()
     except SandboxUnavailable as exc:
         return False, str(exc)
-    client.close()
+    finally:
+        backend.close()
     return True, f"Docker engine answers and image {image} is present"
 
 
@@ -241,8 +253,12 @@ def remove_leftover_containers(
     ``mine`` also removes this process's own (at exit); ``everything`` removes every sandbox
     container on the engine, whoever started it.
     """
+    if client is None:
+        with _engine_errors("cannot connect to the Docker engine"):
+            own = docker_client()
+        with contextlib.closing(own):
+            return remove_leftover_containers(mine=mine, everything=everything, client=own)
     with _engine_errors("cannot list sandbox containers"):
-        client = client or docker_client()
         found = client.api.containers(all=True, filters={"label": f"{LABEL_SANDBOX}=1"})
     removed = 0
     for container in found:

@@ -33,17 +33,23 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from grader.limits import Limits
-from grader.sandbox.base import ExitInfo
+from grader.sandbox.base import ExitInfo, SandboxUnavailable
 
 WORKER = Path(__file__).with_name("worker.py")  # finds wire.py beside itself
 SHARED_TEMP = ("/tmp", "/var/tmp", "/dev/shm")  # covered in the worker's mount namespace
-# What the worker needs to see: its own file, this interpreter and its installation.
-RUNTIME = tuple(
-    dict.fromkeys(
-        Path(p).resolve()
-        for p in (WORKER.parent, sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable)))
+
+
+def runtime_paths(worker: Path) -> tuple[Path, ...]:
+    """What the worker needs to see: its own folder, this interpreter and its installation."""
+    return tuple(
+        dict.fromkeys(
+            Path(p).resolve()
+            for p in (worker.parent, sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable)))
+        )
     )
-)
+
+
+RUNTIME = runtime_paths(WORKER)
 # As root, each worker gets a user id of its own from this range (no passwd entry is needed): the
 # process-count limit is per user, so one sandbox's fork bomb cannot starve another sandbox (or a
 # Docker container, whose processes run as 65534), and sandboxes cannot signal each other.
@@ -94,8 +100,10 @@ class ProcessBackend:
 
     name = "process"
 
-    def __init__(self, hide: Sequence[Path] = ()) -> None:
+    def __init__(self, hide: Sequence[Path] = (), worker: Path = WORKER) -> None:
         self.hide = [Path(p).resolve() for p in hide]
+        self.worker = worker
+        self.runtime = runtime_paths(worker)
         self.markers: list[str] = []  # one per worker started: lets a caller check none survives
 
     def start(self, limits: Limits) -> ProcessSandbox:
@@ -103,6 +111,8 @@ class ProcessBackend:
         drop = os.geteuid() == 0
         workdir = Path(tempfile.mkdtemp(prefix="nlp-grader-"))
         isolated = _namespaces_allowed(drop)
+        if drop and not isolated:
+            self._refuse_private_runtime(workdir)
         uid = SANDBOX_UIDS[secrets.randbelow(len(SANDBOX_UIDS))] if drop else None
         # Isolated, the worker's home is a fresh tmpfs of its own (its /tmp, usually); otherwise
         # a private folder.
@@ -111,7 +121,7 @@ class ProcessBackend:
             os.chown(workdir, uid, uid)
         marker = secrets.token_hex(8)
         self.markers.append(marker)
-        command = _isolation_prefix(uid, mounts) + [sys.executable, "-I", str(WORKER)]
+        command = _isolation_prefix(uid, mounts) + [sys.executable, "-I", str(self.worker)]
         process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
             command,
             stdin=subprocess.PIPE,
@@ -125,15 +135,30 @@ class ProcessBackend:
         )
         return ProcessSandbox(process, workdir, marker)
 
+    def _refuse_private_runtime(self, workdir: Path) -> None:
+        """Without mount namespaces nothing can reopen a private folder: say so before starting."""
+        blocked = private_ancestors([*self.runtime, workdir])
+        if blocked:
+            shutil.rmtree(workdir, ignore_errors=True)
+            raise SandboxUnavailable(
+                f"the process sandbox runs the worker as an unprivileged user, which cannot reach "
+                f"{', '.join(map(str, self.runtime))} through the private folder(s) "
+                f"{', '.join(map(str, blocked))} (no o+x permission), and this machine allows no mount "
+                "namespace to reopen them: move the checkout and its virtualenv to a folder others may "
+                "traverse, `chmod o+x` those folders, or use --sandbox docker"
+            )
+
     def _mounts(self, limits: Limits, uid: int | None, workdir: Path) -> tuple[list[tuple[str, str]], Path]:
         """Empty filesystems over the hidden folders and the shared temporary folders, and the
         worker's private home. Returns the mounts, in order, and the home."""
         owner = f",uid={uid},gid={uid}" if uid is not None else ""
         empty = "size=4k,mode=0755"
-        covered: list[Path] = []
-        mounts: list[tuple[str, str]] = []
+        # First, as root: make the runtime reachable through private folders (see _reopen_runtime).
+        blocked = private_ancestors(self.runtime) if uid is not None else []
+        mounts = _reopen_runtime(self.runtime, blocked, workdir)
+        covered: list[Path] = list(blocked)
         for shared in (Path(p) for p in SHARED_TEMP if Path(p).is_dir()):
-            if not any(path.is_relative_to(shared) for path in RUNTIME):
+            if not any(path.is_relative_to(shared) for path in self.runtime):
                 covered.append(shared)
                 if shared != Path("/tmp"):
                     mounts.append((str(shared), empty))
@@ -143,7 +168,7 @@ class ProcessBackend:
             mounts.append((str(shared), "read-only"))
             for child in sorted(shared.iterdir()):
                 if child.is_dir() and not child.is_symlink() and not any(
-                    path.is_relative_to(child) for path in RUNTIME
+                    path.is_relative_to(child) for path in self.runtime
                 ):
                     covered.append(child)
                     mounts.append((str(child), empty))
@@ -154,6 +179,48 @@ class ProcessBackend:
         home = Path("/tmp") if Path("/tmp") in covered else workdir
         mounts.append((str(home), f"size={limits.file_size_mb}m,mode=0700{owner}"))
         return mounts, home
+
+
+def private_ancestors(paths: Sequence[Path]) -> list[Path]:
+    """The outermost folders above ``paths`` that a user other than their owner cannot traverse.
+
+    A checkout cloned into ``mktemp -d`` (mode 0700) or into root's home is out of reach of the
+    unprivileged user id the worker runs as: it could not even start its interpreter.
+    """
+    blocked: list[Path] = []
+    for path in paths:
+        for ancestor in reversed(path.parents):  # from / down to the path's parent
+            try:
+                others_may_traverse = ancestor.stat().st_mode & 0o001
+            except OSError:
+                break
+            if not others_may_traverse:
+                blocked.append(ancestor)
+                break
+    blocked = list(dict.fromkeys(blocked))
+    return [p for p in blocked if not any(p != q and p.is_relative_to(q) for q in blocked)]
+
+
+def _reopen_runtime(runtime: Sequence[Path], blocked: Sequence[Path], workdir: Path) -> list[tuple[str, str]]:
+    """Mounts that make the runtime reachable through private folders, and only the runtime.
+
+    Each runtime folder below a private one is bound to a staging folder, the private folder is
+    covered by an empty, traversable filesystem, and the runtime folder is bound back at its own
+    path. The worker then reaches its interpreter and its worker, and sees nothing else that the
+    private folder holds (the rest of a home folder, a checkout's ``.git``).
+    """
+    inside = [p for p in _outermost(runtime) if any(p.is_relative_to(b) for b in blocked)]
+    stages = [workdir / f".runtime-{i}" for i in range(len(inside))]
+    for stage in stages:
+        stage.mkdir()
+    mounts = [(str(path), f"stage:{stage}") for path, stage in zip(inside, stages, strict=True)]
+    mounts += [(str(folder), "size=4k,mode=0755") for folder in blocked]
+    mounts += [(str(path), f"unstage:{stage}") for path, stage in zip(inside, stages, strict=True)]
+    return mounts
+
+
+def _outermost(paths: Sequence[Path]) -> list[Path]:
+    return [p for p in paths if not any(p != q and p.is_relative_to(q) for q in paths)]
 
 
 def _environment(home: Path, limits: Limits, marker: str) -> dict[str, str]:
@@ -189,13 +256,16 @@ def _apply_rlimits(limits: Limits, drop: bool) -> None:
 
 # Runs as the new namespaces' first process: hide the paths, give the worker a private tmpfs home,
 # then become the worker. Arguments: N, then N pairs (path, tmpfs options), then the command.
-# The option "read-only" makes a folder a read-only view of itself instead. A folder that vanished
+# The option "read-only" makes a folder a read-only view of itself instead; "stage:DIR" binds the
+# folder onto DIR and "unstage:DIR" binds DIR back onto the folder (see _reopen_runtime). A folder that vanished
 # since it was listed (another sandbox's scratch folder, removed meanwhile) has nothing to hide.
 MOUNT_SCRIPT = (
-    'n=$1; shift; while [ "$n" -gt 0 ]; do '
-    'if [ "$2" = read-only ]; then mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" || exit 97; '
-    'else mount -t tmpfs -o "$2" tmpfs "$1" || [ ! -e "$1" ] || exit 97; fi; '
-    'shift 2; n=$((n-1)); done; cd "$HOME" || exit 98; exec "$@"'
+    'n=$1; shift; while [ "$n" -gt 0 ]; do case "$2" in '
+    'read-only) mount --rbind "$1" "$1" && mount -o remount,bind,ro "$1" || exit 97;; '
+    'stage:*) mount --bind "$1" "${2#stage:}" || exit 97;; '
+    'unstage:*) mkdir -p "$1" && mount --bind "${2#unstage:}" "$1" || exit 97;; '
+    '*) mount -t tmpfs -o "$2" tmpfs "$1" || [ ! -e "$1" ] || exit 97;; '
+    'esac; shift 2; n=$((n-1)); done; cd "$HOME" || exit 98; exec "$@"'
 )
 
 
