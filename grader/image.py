@@ -150,7 +150,7 @@ def _check_engine_socket() -> None:
                 pass
     except (OSError, ValueError) as exc:
         raise ImageError(
-            f"no Docker engine answers at {host} ({getattr(exc, "strerror", None) or exc}): start dockerd "
+            f"no Docker engine answers at {host} ({getattr(exc, 'strerror', None) or exc}): start dockerd "
             "(make docker) or use --sandbox process"
         ) from None
 

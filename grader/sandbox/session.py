@@ -19,6 +19,7 @@ from grader.limits import Limits
 from grader.sandbox import wire
 from grader.sandbox.base import Backend, RunningSandbox
 from grader.sandbox.errors import SandboxCrashed, SandboxMemory, SandboxTimeout
+from grader.sandbox.untrusted import clean_strings, clean_text
 
 READ_CHUNK = 1 << 20
 
@@ -38,7 +39,7 @@ class CapturedOutput:
 
     def take(self) -> str:
         """Everything captured since the last take, as text."""
-        text = self.kept.decode("utf-8", errors="replace")
+        text = clean_text(self.kept.decode("utf-8", errors="replace"))
         if self.dropped:
             text += f"\n[... {self.dropped} more bytes of output were dropped]"
         self.kept, self.dropped = bytearray(), 0
@@ -176,7 +177,7 @@ class Session:
         while True:
             frame = self._take_frame()
             if frame is not None:
-                return wire.parse_payload(frame)
+                return clean_strings(wire.parse_payload(frame))  # the trust boundary for text
             select.select(self._readers(sandbox), [], [], _remaining(deadline))
             self._pump(sandbox)
 
