@@ -14,7 +14,7 @@ def write(result: SubmissionResult, fp: TextIO, *, color: bool = False) -> None:
     for exercise in result.exercises:
         fp.write(f"\n{exercise.title} ({exercise.slug})\n")
         if exercise.load_error:
-            fp.write(f"  ! {exercise.load_error}\n")
+            fp.write(_indented(exercise.load_error, first="  ! ", rest="    "))
         width = max([len(t.description) for t in exercise.tests] + [20])
         width = min(width, 70)
         for test in exercise.tests:
@@ -30,6 +30,13 @@ def write(result: SubmissionResult, fp: TextIO, *, color: bool = False) -> None:
         f"\nTotal: {result.score:g}/{result.max_score:g} ({result.percent:.1f}%)"
         f"  seed={result.seed} sandbox={result.sandbox}\n"
     )
+
+
+def _indented(text: str, *, first: str, rest: str) -> str:
+    """Every line of ``text`` behind a prefix of ours: no line of the grader's output may begin
+    with candidate text (a line starting with ``::`` is a GitHub Actions workflow command)."""
+    lines = text.splitlines() or [""]
+    return "".join(f"{first if i == 0 else rest}{line}\n" for i, line in enumerate(lines))
 
 
 def _paint(text: str, outcome: Outcome, color: bool) -> str:
