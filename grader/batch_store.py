@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import io
 import json
 import os
 import shutil
@@ -28,6 +27,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
+from grader.atomic import fsync_folder, write_text_atomically
 from grader.batch_summary import DONE, BatchSettings, BatchSummary, CandidateRecord, write_json
 from grader.reports import WRITERS, csv_report, html_report
 from grader.results import SubmissionResult
@@ -98,7 +98,7 @@ class ResultsDir:
             raise StoreError(f"{path} is unreadable ({exc}); move it away or use another results folder") from None
 
     def save_settings(self, settings: BatchSettings) -> None:
-        write_atomically(self.root / SETTINGS_FILE, lambda fp: _dump(settings.to_dict(), fp))
+        write_text_atomically(self.root / SETTINGS_FILE, lambda fp: _dump(settings.to_dict(), fp))
 
     # -- candidates ---------------------------------------------------------------------------
 
@@ -124,7 +124,7 @@ class ResultsDir:
         paths = []
         for name, writer in SUMMARY_WRITERS.items():
             path = self.root / name
-            write_atomically(path, lambda fp, w=writer: w(summary, fp))  # type: ignore[misc]
+            write_text_atomically(path, lambda fp, w=writer: w(summary, fp))  # type: ignore[misc]
             paths.append(path)
         return paths
 
@@ -142,21 +142,21 @@ def save_record(root: Path, record: CandidateRecord, *, abandon: Callable[[], bo
     partial.mkdir(parents=True)
     try:
         _write_files(partial, record)
-        _fsync_path(partial)
+        fsync_folder(partial)
         if abandon():
             return False
         _replace_folder(partial, final)
     finally:
         shutil.rmtree(partial, ignore_errors=True)
-    _fsync_path(candidates)
+    fsync_folder(candidates)
     return True
 
 
 def _write_files(folder: Path, record: CandidateRecord) -> None:
     if record.result is not None:
-        _write_synced(folder / "result.json", lambda fp: WRITERS["json"](record.result, fp))  # type: ignore[arg-type]
-        _write_synced(folder / "junit.xml", lambda fp: WRITERS["junit"](record.result, fp))  # type: ignore[arg-type]
-    _write_synced(folder / "status.json", lambda fp: _dump(record.to_dict(), fp))  # written last
+        write_text_atomically(folder / "result.json", lambda fp: WRITERS["json"](record.result, fp))  # type: ignore[arg-type]
+        write_text_atomically(folder / "junit.xml", lambda fp: WRITERS["junit"](record.result, fp))  # type: ignore[arg-type]
+    write_text_atomically(folder / "status.json", lambda fp: _dump(record.to_dict(), fp))  # written last
 
 
 def _replace_folder(new: Path, final: Path) -> None:
@@ -166,35 +166,6 @@ def _replace_folder(new: Path, final: Path) -> None:
         os.replace(final, old)
     os.replace(new, final)
     shutil.rmtree(old, ignore_errors=True)
-
-
-def write_atomically(path: Path, write: Callable[[TextIO], None]) -> None:
-    """Write a file through a temporary sibling and one rename: a reader never sees half of it."""
-    partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
-    try:
-        _write_synced(partial, write)
-        os.replace(partial, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            partial.unlink()
-
-
-def _write_synced(path: Path, write: Callable[[TextIO], None]) -> None:
-    buffer = io.StringIO()
-    write(buffer)  # rendered first: a writer that fails leaves no file at all
-    with path.open("w", encoding="utf-8") as fp:
-        fp.write(buffer.getvalue())
-        fp.flush()
-        os.fsync(fp.fileno())
-
-
-def _fsync_path(path: Path) -> None:
-    """Flush a folder's entries, so that a rename survives a power cut."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _dump(data: dict[str, Any], fp: TextIO) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from grader import __version__
+from grader.atomic import write_text_atomically
 from grader.bank import load_bank, secret_paths, select
 from grader.cli_errors import GraderFault, translate_errors  # noqa: F401 - GraderFault is part of this module's API
 from grader.grading import grade, new_seed
@@ -143,10 +144,7 @@ def write_reports(result: SubmissionResult, targets: dict[str, Path | None]) -> 
         if path is None:
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{path.name}.partial")
-        with partial.open("w", encoding="utf-8") as fp:
-            WRITERS[name](result, fp)
-        partial.replace(path)
+        write_text_atomically(path, lambda fp, w=WRITERS[name]: w(result, fp))  # type: ignore[misc]
         click.echo(f"wrote {path}", err=True)
 
 

@@ -45,6 +45,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from grader import __version__
+from grader.atomic import open_atomically, write_text_atomically
 from grader.bank import PROJECT_ROOT, BankError, Exercise, load_bank, secret_paths, select
 from grader.grading import grade, new_seed
 from grader.integrations._cli import IntegrationFault, chosen_exercises, exercises_options, translate_errors
@@ -214,14 +215,12 @@ def build_autograder(exercises: list[Exercise], output: Path, *, cache: Path, co
         members = [*_bank_members(exercises), *((w, f"wheelhouse/{w.name}") for w in sorted(wheels.glob("*.whl"))),
                    (grader_wheel, f"wheelhouse/{grader_wheel.name}")]
         output.parent.mkdir(parents=True, exist_ok=True)
-        partial = output.with_name(f".{output.name}.partial")
-        with zipfile.ZipFile(partial, "w") as archive:
+        with open_atomically(output) as raw, zipfile.ZipFile(raw, "w") as archive:
             _add_text(archive, "setup.sh", setup_script(), executable=True)
             _add_text(archive, "run_autograder", RUN_AUTOGRADER.format(config=CONFIG_NAME), executable=True)
             _add_text(archive, CONFIG_NAME, config.to_json())
             for path, name in members:
                 _add_file(archive, path, name)
-        partial.replace(output)
     echo(f"wrote {output} ({output.stat().st_size // 2**20} MB)")
     return output
 
@@ -285,10 +284,8 @@ def run_autograder(config_path: Path, submission: Path, results: Path) -> Submis
         result = grade(folder, exercises, backend, seed=new_seed(), explicit=True)
     result = dataclasses.replace(result, submission=str(submission))
     results.parent.mkdir(parents=True, exist_ok=True)
-    partial = results.with_name(f".{results.name}.partial")
-    with partial.open("w", encoding="utf-8") as fp:
-        results_format.write(redact(result, Feedback(config.feedback)), fp, visibility=config.visibility)
-    partial.replace(results)
+    redacted = redact(result, Feedback(config.feedback))
+    write_text_atomically(results, lambda fp: results_format.write(redacted, fp, visibility=config.visibility))
     return result
 
 
