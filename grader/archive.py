@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import stat
+import struct
 import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
@@ -60,6 +61,7 @@ def extract_zip(archive: Path, destination: Path) -> list[Path]:
     size = archive.stat().st_size
     if size > MAX_ARCHIVE_BYTES:
         raise ArchiveError(f"the archive is {size} bytes, over the {MAX_ARCHIVE_BYTES}-byte limit")
+    check_end_record(archive)
     try:
         with zipfile.ZipFile(archive) as zf:
             members = check_members(zf.infolist())
@@ -73,6 +75,55 @@ def extract_zip(archive: Path, destination: Path) -> list[Path]:
         # RuntimeError, NotImplementedError: encryption or a compression method we do not read;
         # ValueError: offsets that point nowhere.
         raise ArchiveError(f"the archive cannot be read: {exc}") from None
+
+
+_END = struct.Struct("<4s4H2LH")  # end of central directory record
+_END64_LOCATOR = struct.Struct("<4sLQL")
+_END64 = struct.Struct("<4sQ2H2L4Q")
+MAX_DIRECTORY_BYTES = MAX_MEMBERS * (46 + MAX_NAME_CHARS + 1024)  # entries, names, some extra fields
+
+
+def check_end_record(archive: Path) -> None:
+    """Refuse an archive whose end record announces too many members or too large a directory.
+
+    Read before :mod:`zipfile` parses the central directory, whose every entry costs memory and
+    time: a directory that claims millions of members is refused from a few bytes at the end.
+    An archive without an end record is left for :mod:`zipfile` to call broken.
+    """
+    with archive.open("rb") as fp:
+        size = fp.seek(0, os.SEEK_END)
+        tail_start = max(0, size - _END.size - 0xFFFF)  # the record, then a comment of up to 64 KiB
+        fp.seek(tail_start)
+        tail = fp.read()
+        at = _end_record_offset(tail)
+        if at is None:
+            return
+        fields = _END.unpack_from(tail, at)
+        members, directory_bytes = fields[4], fields[5]
+        locator_at = tail_start + at - _END64_LOCATOR.size
+        if locator_at >= 0:  # ZIP64: the real counts are in the ZIP64 end record
+            fp.seek(locator_at)
+            locator = _END64_LOCATOR.unpack(fp.read(_END64_LOCATOR.size))
+            if locator[0] == b"PK\x06\x07" and locator[2] + _END64.size <= size:
+                fp.seek(locator[2])
+                record = fp.read(_END64.size)
+                if record[:4] == b"PK\x06\x06":
+                    end64 = _END64.unpack(record)
+                    members, directory_bytes = max(members, end64[7]), max(directory_bytes, end64[8])
+    if members > MAX_MEMBERS:
+        raise ArchiveError(f"the archive announces {members} entries, over the limit of {MAX_MEMBERS}")
+    if directory_bytes > MAX_DIRECTORY_BYTES:
+        raise ArchiveError(f"the archive's directory is {directory_bytes} bytes, over the {MAX_DIRECTORY_BYTES}-byte limit")
+
+
+def _end_record_offset(tail: bytes) -> int | None:
+    """Where the end record starts: the last signature whose comment length reaches exactly to the
+    end of the file (the same signature may appear inside the comment itself)."""
+    at = len(tail)
+    while (at := tail.rfind(b"PK\x05\x06", 0, at)) >= 0:
+        if len(tail) - at >= _END.size and at + _END.size + _END.unpack_from(tail, at)[-1] == len(tail):
+            return at
+    return None
 
 
 def check_members(infos: list[zipfile.ZipInfo]) -> list[Member]:

@@ -155,3 +155,57 @@ def test_nothing_is_written_outside_even_through_a_planted_symlink(tmp_path: Pat
     source = make_zip(tmp_path / "a.zip", [("a.py", b"x")])
     with pytest.raises(FileExistsError):
         extract_zip(source, tmp_path / "out")
+
+
+def _directory_only_zip(path: Path, members: int) -> None:
+    """A zip of nothing but a central directory of ``members`` one-letter entries and its end
+    record: what a hostile archive claiming millions of members looks like to a parser."""
+    import struct
+
+    entry = struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0) + b"a"
+    directory = entry * members
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, min(members, 0xFFFF), min(members, 0xFFFF),
+                      len(directory), 0, 0)
+    path.write_bytes(directory + end)
+
+
+def _zip64_claim(path: Path, members: int) -> None:
+    """A ZIP64 end record that claims ``members`` members (the classic record says 0xFFFF)."""
+    import struct
+
+    end64 = struct.pack("<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, members, members, 46 * members, 0)
+    locator = struct.pack("<4sLQL", b"PK\x06\x07", 0, 0, 1)
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+    path.write_bytes(end64 + locator + end)
+
+
+@pytest.mark.parametrize("build", [_directory_only_zip, _zip64_claim], ids=["classic", "zip64"])
+def test_millions_of_members_are_refused_from_the_end_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            build) -> None:
+    bomb = tmp_path / "bomb.zip"
+    build(bomb, 1_000_000)
+
+    def never(*_args, **_kwargs):
+        raise AssertionError("the central directory was parsed")
+
+    monkeypatch.setattr(archive.zipfile, "ZipFile", never)
+    with pytest.raises(ArchiveError, match="announces|directory is"):
+        extract_zip(bomb, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_archive_within_the_limits_passes_the_end_record_check(tmp_path: Path) -> None:
+    plain = tmp_path / "plain.zip"
+    with zipfile.ZipFile(plain, "w") as zf:
+        zf.writestr("cosine_similarity.py", "x = 1\n")
+        zf.comment = b"a comment of its own"
+    archive.check_end_record(plain)
+    assert extract_zip(plain, tmp_path / "out")
+
+
+def test_the_end_record_is_found_past_a_signature_inside_its_comment() -> None:
+    import struct
+
+    comment = b"...PK\x05\x06 inside the comment..."
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 3, 3, 138, 0, len(comment)) + comment
+    assert archive._end_record_offset(b"x" * 10 + end) == 10
