@@ -113,7 +113,9 @@ def check_end_record(archive: Path) -> None:
     if members > MAX_MEMBERS:
         raise ArchiveError(f"the archive announces {members} entries, over the limit of {MAX_MEMBERS}")
     if directory_bytes > MAX_DIRECTORY_BYTES:
-        raise ArchiveError(f"the archive's directory is {directory_bytes} bytes, over the {MAX_DIRECTORY_BYTES}-byte limit")
+        raise ArchiveError(
+            f"the archive's directory is {directory_bytes} bytes, over the {MAX_DIRECTORY_BYTES}-byte limit"
+        )
 
 
 def _end_record_offset(tail: bytes) -> int | None:
