@@ -259,8 +259,7 @@ def _grade_all(todo: list[Candidate], jobs: int, config: WorkerConfig, task: Tas
                                      list(config.exercises), config.batch_id, sandbox=config.sandbox,
                                      started_at=now(),
                                      message="the grader's worker process died while grading this candidate, twice")
-            save_record(config.results, record)
-            progress.finished(record.brief())
+            progress.finished(_saved_brief(config.results, record))
 
 
 def _pool_pass(candidates: list[Candidate], jobs: int, config: WorkerConfig, task: Task,
@@ -303,9 +302,18 @@ def _outcome(future: Future[dict[str, Any]], candidate: Candidate, config: Worke
         record = CandidateRecord(candidate.name, candidate.key, candidate.kind, ERROR, config.seed,
                                  list(config.exercises), config.batch_id, sandbox=config.sandbox,
                                  started_at=now(), message=f"the grader failed: {type(exc).__name__}: {exc}")
-        save_record(config.results, record)
-        return record.brief()
+        return _saved_brief(config.results, record)
     return None if brief.get("status") == INTERRUPTED else brief
+
+
+def _saved_brief(results: Path, record: CandidateRecord) -> dict[str, Any]:
+    """Store a record the pool itself made; a store that fails (a full disk, a name no file system
+    takes) costs this candidate's files, never the batch or its summaries."""
+    try:
+        save_record(results, record)
+    except (OSError, ValueError) as exc:  # UnicodeError is a ValueError
+        record = dataclasses.replace(record, message=f"{record.message}; its results could not be saved: {exc}")
+    return record.brief()
 
 
 def _take_in_flight(results: Path, candidates: list[Candidate]) -> list[Candidate]:

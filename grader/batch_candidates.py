@@ -22,6 +22,7 @@ from pathlib import Path
 
 from grader.archive import ArchiveError, extract_zip
 from grader.bank import Exercise
+from grader.names import readable_name
 from grader.submission import SourceFile, SubmissionError, match_files, read_source
 
 FOLDER, FILE, ZIP, SYMLINK, OTHER = "folder", "file", "zip", "symlink", "other"
@@ -51,7 +52,7 @@ def discover(submissions: Path, exclude: Iterable[Path] = ()) -> list[Candidate]
     for entry in sorted(submissions.iterdir(), key=lambda p: p.name):
         if entry.name.startswith(".") or entry.resolve() in skipped:
             continue
-        candidates.append(Candidate(entry.name, entry, _kind(entry), candidate_key(entry.name)))
+        candidates.append(Candidate(readable_name(entry.name), entry, _kind(entry), candidate_key(entry.name)))
     keys = [c.key for c in candidates]
     if len(set(keys)) != len(keys):  # only two names that differ in unsafe characters and hash alike
         raise SubmissionError("two candidates map to the same results folder; rename one")

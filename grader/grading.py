@@ -13,6 +13,7 @@ from grader import __version__
 from grader.bank import Exercise
 from grader.judge.runner import run_exercise
 from grader.limits import Limits
+from grader.names import readable_name
 from grader.results import SubmissionResult
 from grader.sandbox.base import Backend
 from grader.sandbox.session import Session
@@ -75,7 +76,7 @@ def grade_sources(
             limits_here = base.merged(exercise.limits).merged(overrides)
             results.append(run_exercise(exercise, files[exercise.slug], session, seed, limits_here, folder))
     return SubmissionResult(
-        submission=label,
+        submission=readable_name(label),
         exercises=results,
         seed=seed,
         sandbox=backend.name,

@@ -16,6 +16,7 @@ from grader.judge.plugin import JudgePlugin
 from grader.judge.proxy import SubmissionProxy
 from grader.judge.remote import RemoteError, SubmissionLoadError
 from grader.limits import Limits
+from grader.names import readable_name
 from grader.results import ExerciseResult, Outcome
 from grader.sandbox.errors import SandboxCrashed, SandboxFailure, SandboxMemory, SandboxTimeout
 from grader.sandbox.session import Session
@@ -58,7 +59,7 @@ def run_exercise(
         title=exercise.title,
         tests=plugin.results,
         max_score=exercise.points,
-        submitted_file=str(submitted.path or ""),
+        submitted_file=readable_name(str(submitted.path or "")),
         load_error=str(load_error) if load_error else "",
         duration=round(time.monotonic() - started, 3),
     )
