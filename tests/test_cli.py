@@ -92,6 +92,14 @@ def test_usage_errors_are_clear(tmp_path):
     assert result.exit_code == 2
 
 
+@pytest.mark.parametrize("command", ["grade", "batch"])
+def test_bad_limits_are_usage_errors_in_grade_and_batch_alike(tmp_path, command):
+    target = [REFERENCE] if command == "grade" else [REFERENCE.parent, "-o", tmp_path / "results"]
+    result = run(command, *target, "--bank", MINI_BANK, "--sandbox", "process", "--call-seconds", "0")
+    assert result.exit_code == 2 and "call_seconds must be a positive number" in result.output
+    assert not (tmp_path / "results" / "batch.json").exists()
+
+
 def test_validate_proves_the_mini_bank_sound():
     result = run("validate", "--bank", MINI_BANK, "--sandbox", "process", "--seed", 5)
     assert result.exit_code == 0, result.output
