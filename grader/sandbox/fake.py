@@ -15,7 +15,7 @@ from typing import Any
 
 from grader.limits import Limits
 from grader.sandbox import wire
-from grader.sandbox.session import CapturedOutput
+from grader.sandbox.base import CapturedOutput, RunningSandbox
 
 
 def _worker_module() -> Any:
@@ -67,5 +67,10 @@ class FakeBackend:
 
     name = "fake"
 
+    def start(self, limits: Limits) -> RunningSandbox:
+        """The fake runs no worker process: its sessions serve requests themselves."""
+        raise NotImplementedError("the fake backend serves sessions in-process; use open_session")
+
     def open_session(self, limits: Limits) -> FakeSession:
+        """A session served in this process, by the real worker's code."""
         return FakeSession(limits)

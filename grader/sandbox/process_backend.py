@@ -32,8 +32,10 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from grader.errors import SandboxUnavailable
 from grader.limits import Limits
-from grader.sandbox.base import ExitInfo, SandboxUnavailable
+from grader.sandbox.base import ExitInfo
+from grader.sandbox.session import Session
 
 WORKER = Path(__file__).with_name("worker.py")  # finds wire.py beside itself
 SHARED_TEMP = ("/tmp", "/var/tmp", "/dev/shm")  # covered in the worker's mount namespace
@@ -105,6 +107,10 @@ class ProcessBackend:
         self.worker = worker
         self.runtime = runtime_paths(worker)
         self.markers: list[str] = []  # one per worker started: lets a caller check none survives
+
+    def open_session(self, limits: Limits) -> Session:
+        """A session whose workers run as subprocesses of this backend."""
+        return Session(self, limits)
 
     def start(self, limits: Limits) -> ProcessSandbox:
         """Launch a fresh worker under these limits."""

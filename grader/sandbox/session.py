@@ -15,35 +15,13 @@ import select
 import time
 from typing import Any
 
+from grader.errors import SandboxCrashed, SandboxMemory, SandboxTimeout
 from grader.limits import Limits
 from grader.sandbox import wire
-from grader.sandbox.base import Backend, RunningSandbox
-from grader.sandbox.errors import SandboxCrashed, SandboxMemory, SandboxTimeout
-from grader.sandbox.untrusted import clean_strings, clean_text
+from grader.sandbox.base import Backend, CapturedOutput, RunningSandbox
+from grader.sandbox.untrusted import clean_strings
 
 READ_CHUNK = 1 << 20
-
-
-class CapturedOutput:
-    """The candidate's stdout/stderr: the first ``cap`` bytes kept, the rest only counted."""
-
-    def __init__(self, cap: int) -> None:
-        self.cap = cap
-        self.kept = bytearray()
-        self.dropped = 0
-
-    def add(self, chunk: bytes) -> None:
-        room = self.cap - len(self.kept)
-        self.kept += chunk[: max(room, 0)]
-        self.dropped += max(len(chunk) - max(room, 0), 0)
-
-    def take(self) -> str:
-        """Everything captured since the last take, as text."""
-        text = clean_text(self.kept.decode("utf-8", errors="replace"))
-        if self.dropped:
-            text += f"\n[... {self.dropped} more bytes of output were dropped]"
-        self.kept, self.dropped = bytearray(), 0
-        return text
 
 
 class Session:

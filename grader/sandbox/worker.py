@@ -9,7 +9,7 @@ frame channel by accident.
 Nothing here is trusted by the judge: the candidate's code runs in this process and could
 replace any of it. The worker exists to make honest submissions easy to serve, not to defend.
 
-Requests (``op``): ping, load, call, probe, method, getattr, release.
+Requests (``op``): load, call, probe, method (on a handle), getattr (of a handle).
 Responses: ``{"id", "ok": true, "value"[, "args", "kwargs"]}`` or
 ``{"id", "ok": false, "error": {"kind", "type", "builtin", "message", "traceback"[, "lineno"]}}``
 where kind is one of exception, missing, load, protocol.
@@ -100,9 +100,6 @@ class Worker:
         except BaseException as exc:  # noqa: BLE001 - SystemExit and friends are candidate errors
             return _error(request_id, "exception", exc)
 
-    def op_ping(self, request: dict) -> dict:
-        return {"value": {"python": sys.version.split()[0]}}
-
     def op_load(self, request: dict) -> dict:
         name, source, filename = request["module"], request["source"], request["filename"]
         module = types.ModuleType(name)
@@ -142,11 +139,6 @@ class Worker:
     def op_getattr(self, request: dict) -> dict:
         target = self._lookup_handle(request["handle"], "")
         return self._respond(getattr(target, request["name"]))
-
-    def op_release(self, request: dict) -> dict:
-        for handle_id in request.get("handles", []):
-            self.handles.pop(handle_id, None)
-        return {"value": None}
 
     # -- helpers -------------------------------------------------------------------------------
 

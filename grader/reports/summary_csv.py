@@ -1,7 +1,7 @@
 """``summary.csv``: one row per candidate of a batch (RFC 4180 CSV, UTF-8, header row first).
 
 Columns: ``rank, candidate, status, <one per exercise: points>, total, max_total, percent, sandbox,
-seed, duration_s, message``. Rows come best first, as :func:`grader.batch_summary.rank` orders
+seed, duration_s, message``. Rows come best first, as :func:`grader.summary.rank` orders
 them; a candidate without a result (pending, infrastructure error) has empty points.
 
 Candidate names and messages come from candidates. A cell that starts with ``= + - @`` (or a tab
@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 from typing import TextIO
 
-from grader.batch_summary import BatchSummary, Row
+from grader.summary import BatchSummary, Row
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

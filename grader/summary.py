@@ -1,33 +1,42 @@
-"""The batch's model: one record per candidate, the batch settings, and the summary built from them.
+"""A batch's result model: one record per candidate, the batch settings, and the summary built from them.
 
 ::
 
     BatchSettings           the seed, exercises, bank and limits every candidate is graded with
-    CandidateRecord         one candidate's verdict: status, message, and its SubmissionResult
-    BatchSummary            every candidate's row, ranked; score distributions; hidden-test pass rates
+    CandidateRecord         one candidate's verdict: a Status, a message, and its SubmissionResult
+    BatchSummary            every candidate's Row, ranked; score distributions; hidden-test pass rates
 
-Statuses: ``graded`` (scored, whatever the score), ``invalid`` (nothing could be loaded: an unsafe
-or unreadable archive, no exercise file, an empty or binary file), ``infrastructure-error`` (the
-grader or the sandbox failed; rerunning the batch retries it) and, only in summaries of an
-unfinished batch, ``pending``.
+Like :mod:`grader.results`, it is a model at the bottom of the layers: :mod:`grader.batch` fills
+it, and the summary writers of :mod:`grader.reports` (CSV, JSON, HTML) read it.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime
-import json
+import enum
 from collections.abc import Iterable
-from typing import Any, TextIO
+from typing import Any
 
 from grader.bank import Exercise
 from grader.results import Outcome, SubmissionResult
 
 SCHEMA_VERSION = 1
-GRADED, INVALID, ERROR, PENDING = "graded", "invalid", "infrastructure-error", "pending"
-DONE = (GRADED, INVALID)  # statuses that a resumed batch does not grade again
-RANKED = (GRADED, INVALID)
 BINS = 10  # score distribution: 0-10%, 10-20%, ..., 90-100%
+
+
+class Status(enum.StrEnum):
+    """A batch candidate's status, as ``status.json``, the summaries and the terminal show it."""
+
+    GRADED = "graded"  # scored, whatever the score (a syntax error is graded, with 0 points)
+    INVALID = "invalid"  # nothing could be loaded: an unsafe archive, no exercise file, an empty file
+    INFRASTRUCTURE_ERROR = "infrastructure-error"  # the grader or the sandbox failed: a rerun retries it
+    PENDING = "pending"  # only in the summaries of an unfinished batch: not graded yet
+
+    @property
+    def final(self) -> bool:
+        """A verdict on the candidate: kept by a resumed batch, and ranked."""
+        return self in (Status.GRADED, Status.INVALID)
 
 
 def now() -> str:
@@ -64,7 +73,7 @@ class CandidateRecord:
     candidate: str  # the entry's name in the submissions folder
     key: str  # its file-system-safe name in the results folder
     kind: str  # folder, file, zip, or what else it was
-    status: str
+    status: Status
     seed: int
     exercises: list[str]
     batch_id: str = ""
@@ -83,7 +92,8 @@ class CandidateRecord:
     @classmethod
     def from_dict(cls, data: dict[str, Any], result: SubmissionResult | None) -> CandidateRecord:
         names = {f.name for f in dataclasses.fields(cls)} - {"result"}
-        return cls(**{k: v for k, v in data.items() if k in names}, result=result)
+        fields = {k: v for k, v in data.items() if k in names}
+        return cls(**{**fields, "status": Status(str(fields.get("status")))}, result=result)
 
     def brief(self) -> dict[str, Any]:
         """What the progress display needs: small, and cheap to send between processes."""
@@ -106,8 +116,8 @@ class Row:
     rank: int | None = None
 
     @property
-    def status(self) -> str:
-        return self.record.status if self.record else PENDING
+    def status(self) -> Status:
+        return self.record.status if self.record else Status.PENDING
 
     @property
     def result(self) -> SubmissionResult | None:
@@ -132,6 +142,8 @@ class Row:
 @dataclasses.dataclass
 class TestStat:
     """How one hidden test went across the graded candidates."""
+
+    __test__ = False  # a model, not a test class: pytest must not collect it when a test imports it
 
     exercise: str
     name: str
@@ -174,23 +186,23 @@ class BatchSummary:
     def max_score(self) -> float:
         return sum(e.points for e in self.exercises)
 
-    def counts(self) -> dict[str, int]:
+    def counts(self) -> dict[Status, int]:
         """How many candidates are in each status."""
-        found = {status: 0 for status in (GRADED, INVALID, ERROR, PENDING)}
+        found = dict.fromkeys(Status, 0)
         for row in self.rows:
             found[row.status] = found.get(row.status, 0) + 1
         return found
 
     def sandboxes(self) -> list[str]:
         """The sandboxes that graded this batch (more than one means a mixed batch: worth a look)."""
-        return sorted({row.result.sandbox for row in self.rows if row.result and row.status == GRADED})
+        return sorted({row.result.sandbox for row in self.rows if row.result and row.status is Status.GRADED})
 
     def distribution(self, slug: str | None = None) -> list[int]:
         """How many graded candidates scored in each tenth of one exercise's points (None: the total)."""
         bins = [0] * BINS
         for row in self.rows:
             scored = row.result if slug is None else _exercise_result(row, slug)
-            if row.status == GRADED and scored is not None:
+            if row.status is Status.GRADED and scored is not None:
                 bins[min(int(scored.percent // (100 / BINS)), BINS - 1)] += 1
         return bins
 
@@ -198,7 +210,7 @@ class BatchSummary:
         """Each hidden test's pass rate over the graded candidates, in the bank's order."""
         stats: dict[tuple[str, str], TestStat] = {}
         for row in self.rows:
-            if row.status != GRADED or row.result is None:
+            if row.status is not Status.GRADED or row.result is None:
                 continue
             for exercise in row.result.exercises:
                 for test in exercise.tests:
@@ -223,8 +235,8 @@ class BatchSummary:
 
 def rank(rows: Iterable[Row]) -> list[Row]:
     """Best first; equal scores share a rank (1, 2, 2, 4). Errors and pending rows come last, unranked."""
-    ranked = sorted((r for r in rows if r.status in RANKED), key=lambda r: (-(r.percent or 0.0), r.candidate))
-    rest = sorted((r for r in rows if r.status not in RANKED), key=lambda r: r.candidate)
+    ranked = sorted((r for r in rows if r.status.final), key=lambda r: (-(r.percent or 0.0), r.candidate))
+    rest = sorted((r for r in rows if not r.status.final), key=lambda r: r.candidate)
     previous: float | None = None
     for position, row in enumerate(ranked, start=1):
         score = round(row.percent or 0.0, 6)
@@ -233,12 +245,6 @@ def rank(rows: Iterable[Row]) -> list[Row]:
     for row in rest:
         row.rank = None
     return ranked + rest
-
-
-def write_json(summary: BatchSummary, fp: TextIO) -> None:
-    """Write ``summary.json``."""
-    json.dump(summary.to_dict(), fp, indent=2, ensure_ascii=False, allow_nan=False)
-    fp.write("\n")
 
 
 def _exercise_result(row: Row, slug: str) -> Any:

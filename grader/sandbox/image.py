@@ -28,11 +28,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import click
 import docker
 import docker.errors
 import docker.transport.unixconn
 import requests
+
+from grader.errors import ImageError
+from grader.pins import TORCH_CPU_INDEX, TORCH_REQUIREMENT
 
 IMAGE_REPOSITORY = "nlp-grader-sandbox"
 DEFAULT_BASE_IMAGE = "python:3.11-slim"
@@ -57,17 +59,13 @@ GLIBC_MINOR = 36  # Debian bookworm's glibc 2.36: the oldest the image may have
 Echo = Callable[[str], None]
 
 
-class ImageError(Exception):
-    """The sandbox image cannot be found or built; the message says what to do about it."""
-
-
 def _quiet(_: str) -> None:
     """Default progress sink: say nothing."""
 
 
 def source_root() -> Path:
-    """The repository holding the Dockerfile and the worker (this file is grader/image.py)."""
-    return Path(__file__).resolve().parent.parent
+    """The repository holding the Dockerfile and the worker (this file is grader/sandbox/image.py)."""
+    return Path(__file__).resolve().parents[2]
 
 
 def content_hash(root: Path | None = None) -> str:
@@ -187,6 +185,7 @@ def ensure_wheelhouse(cache: Path, echo: Echo = _quiet) -> Path:
     if stamp.exists():
         echo(f"wheelhouse {target} is ready")
         return target
+    _check_torch_pin(root / REQUIREMENTS)
     target.mkdir(parents=True, exist_ok=True)
     echo(f"downloading wheels into {target}")
     _pip_download(root / REQUIREMENTS, target)
@@ -194,6 +193,12 @@ def ensure_wheelhouse(cache: Path, echo: Echo = _quiet) -> Path:
     stamp.write_text("ok\n")
     _prune_other_wheelhouses(cache, keep=target)
     return target
+
+
+def _check_torch_pin(requirements: Path) -> None:
+    lines = [line.split("#")[0].strip() for line in requirements.read_text(encoding="utf-8").splitlines()]
+    if TORCH_REQUIREMENT not in lines:
+        raise ImageError(f"{requirements} must pin {TORCH_REQUIREMENT}, the version grader/pins.py names")
 
 
 def _pip_download(requirements: Path, target: Path) -> None:
@@ -221,13 +226,13 @@ def _image_platforms() -> list[str]:
 
 
 def _check_cpu_torch(target: Path) -> None:
-    # On PyPI, torch==2.13.0 for Linux is the CUDA build; only a CPU wheel belongs in the sandbox.
+    # On PyPI, the pinned torch for Linux is the CUDA build; only a CPU wheel belongs in the sandbox.
     wheels = [p.name for p in target.glob("torch-*.whl")]
     if wheels and not any("+cpu" in name for name in wheels):
         raise ImageError(
             f"{target} holds {wheels[0]}, not the CPU build of torch; point pip at "
-            "the CPU wheels (PIP_FIND_LINKS=<dir> or PIP_EXTRA_INDEX_URL="
-            "https://download.pytorch.org/whl/cpu) and delete that folder"
+            f"the CPU wheels of {TORCH_REQUIREMENT} (PIP_FIND_LINKS=<dir> or PIP_EXTRA_INDEX_URL="
+            f"{TORCH_CPU_INDEX}) and delete that folder"
         )
 
 
@@ -361,80 +366,3 @@ def image_status() -> dict[str, str]:
         "base": labels.get(LABEL_BASE, "?"),
         "size": f"{size_mb} MB",
     }
-
-
-# --- CLI --------------------------------------------------------------------------------------
-
-
-def _echo(line: str) -> None:
-    click.echo(line, err=True)
-
-
-@click.group(name="image")
-def image() -> None:
-    """Build and inspect the Docker sandbox image."""
-
-
-@image.command(name="build")
-@click.option(
-    "--base-image",
-    default=DEFAULT_BASE_IMAGE,
-    show_default=True,
-    help="Debian-like image with Python 3.11 to build on.",
-)
-@click.option(
-    "--local-base", is_flag=True, help=f"Build and use a local debootstrap base ({LOCAL_BASE_IMAGE}): no registry."
-)
-@click.option(
-    "--wheelhouse",
-    type=click.Path(file_okay=False, path_type=Path),
-    help=f"Wheel cache folder [default: ./wheelhouse or ${WHEELHOUSE_ENV}].",
-)
-@click.option("--force", is_flag=True, help="Rebuild even when the tag exists.")
-@click.option("--no-cache", is_flag=True, help="Do not reuse Docker's layer cache.")
-def build_command(base_image: str, local_base: bool, wheelhouse: Path | None, force: bool, no_cache: bool) -> None:
-    """Build the sandbox image and tag it nlp-grader-sandbox:<hash> and :latest.
-
-    Example: grader image build --local-base
-    """
-    try:
-        if local_base:
-            base_image = build_local_base(_echo)
-        tag = build_image(base_image, wheelhouse=wheelhouse, force=force, no_cache=no_cache, echo=_echo)
-    except ImageError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(tag)
-
-
-@image.command(name="status")
-def status_command() -> None:
-    """Show whether the expected sandbox image exists; exit 1 when it cannot be used.
-
-    Example: grader image status
-    """
-    status = image_status()
-    for key, value in status.items():
-        click.echo(f"{key}: {value}")
-    if status["image"] != "present":
-        sys.exit(1)
-
-
-@image.command(name="tag")
-def tag_command() -> None:
-    """Print the tag the docker backend will run.
-
-    Example: docker run --rm -i "$(grader image tag)"
-    """
-    try:
-        click.echo(expected_image_tag())
-    except ImageError as exc:
-        raise click.ClickException(str(exc)) from None
-
-
-def image_command() -> click.Group:
-    """The `image` command group, for ``cli.add_command(image_command())``."""
-    return image
-
-
-if __name__ == "__main__":
-    image()

@@ -20,13 +20,13 @@ import re
 from collections.abc import Iterable
 from typing import TextIO
 
-from grader.batch_summary import BINS, ERROR, BatchSummary, Row, TestStat
 from grader.results import ExerciseResult, SubmissionResult, TestResult
+from grader.summary import BINS, BatchSummary, Row, Status, TestStat
 
 TEXT_CHARS = 4000  # per message or output in the report; the JSON files keep everything
 CELL_CHARS = 160
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-STATUS_LABELS = {ERROR: "infrastructure error"}
+STATUS_LABELS = {Status.INFRASTRUCTURE_ERROR: "infrastructure error"}
 NUM, FLAGGED = ' class="num"', ' class="flagged"'
 
 SCRIPT = """\
@@ -180,7 +180,7 @@ def _header(summary: BatchSummary) -> str:
     parts = ["<header>\n<h1>nlp-grader batch report</h1>\n<dl class=\"meta\">\n"]
     parts += [f"<dt>{label}</dt><dd>{value}</dd>\n" for label, value in items]
     parts.append("</dl>\n")
-    if summary.interrupted or counts.get("pending"):
+    if summary.interrupted or counts.get(Status.PENDING):
         parts.append('<p class="notice">This batch is unfinished: rerun the same <code>grader batch</code> '
                      "command to grade the pending candidates.</p>\n")
     if len(summary.sandboxes()) > 1:
@@ -245,7 +245,7 @@ def _charts(summary: BatchSummary) -> str:
               for e in summary.exercises]
     if len(summary.exercises) > 1:
         charts.append(_histogram("Total", "total", summary.distribution(None)))
-    graded = summary.counts().get("graded", 0)
+    graded = summary.counts().get(Status.GRADED, 0)
     return ('<section id="distribution">\n<h2>Score distribution</h2>\n'
             f"<p>Graded candidates ({graded}) by score, in tenths of the points.</p>\n"
             f'<div class="charts">\n{"".join(charts)}</div>\n</section>\n')

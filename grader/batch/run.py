@@ -2,11 +2,12 @@
 
 ``run_batch`` is the library behind ``grader batch`` (docs/batch.md):
 
-1. It holds the results folder (:mod:`grader.batch_store`) and reconciles the request with the
+1. It holds the results folder (:mod:`grader.batch.store`) and reconciles the request with the
    batch stored there: one seed, one set of exercises, one bank and one set of limits per batch,
    so that a resumed batch grades like the first run did.
-2. It finds the candidates (:mod:`grader.batch_candidates`) and skips those already done.
-3. It grades the rest in a ``spawn`` process pool of ``jobs`` workers (:mod:`grader.batch_worker`):
+2. It finds the candidates (:mod:`grader.batch.candidates`) and skips those already done.
+3. It grades the rest in a ``spawn`` process pool (:mod:`grader.batch.pool`) of ``jobs`` workers
+   (:mod:`grader.batch.worker`):
    each worker grades one candidate at a time with its own sandbox session, and writes that
    candidate's results atomically as soon as they exist.
 4. It rebuilds summary.csv, summary.json and report.html from the candidates' folders.
@@ -27,56 +28,24 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import multiprocessing
 import os
 import secrets
 import signal
-import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from grader import __version__
 from grader.bank import DEFAULT_BANK, Exercise, load_bank, secret_paths, select
-from grader.batch_candidates import Candidate, discover
-from grader.batch_store import BatchConflict, ResultsDir, StoreError, save_record
-from grader.batch_summary import DONE, ERROR, BatchSettings, BatchSummary, CandidateRecord, Row, now
-from grader.batch_worker import INTERRUPTED, WorkerConfig, grade_candidate, initialize, run_task
+from grader.batch.candidates import Candidate, discover
+from grader.batch.pool import Progress, QuietProgress, Task, grade_all
+from grader.batch.store import ResultsDir
+from grader.batch.worker import WorkerConfig, grade_candidate
+from grader.errors import BatchConflict, LimitError, SandboxUnavailable, StoreError
 from grader.grading import new_seed
 from grader.limits import Limits
-from grader.sandbox.base import SandboxUnavailable
 from grader.sandbox.choose import choose_backend
-
-TICK_SECONDS = 0.5  # how often the progress display is refreshed while nothing finishes
-STOP_GRACE_SECONDS = 20.0  # for workers to kill their sandboxes after SIGTERM, before SIGKILL
-Task = Callable[[Candidate], dict[str, Any]]
-
-__all__ = ["BatchConflict", "BatchRequest", "Progress", "StoreError", "run_batch", "default_jobs"]
-
-
-class Progress(Protocol):
-    """What a batch reports as it goes (the CLI draws a progress bar from it)."""
-
-    def begin(self, total: int, done: int, todo: int) -> None:
-        """``total`` candidates, ``done`` already graded by an earlier run, ``todo`` to grade now."""
-
-    def finished(self, brief: dict[str, Any]) -> None:
-        """One candidate is done (``brief``: candidate, status, message, score, max_score, percent)."""
-
-    def tick(self) -> None:
-        """Time passes (refresh the elapsed time and the ETA)."""
-
-    def note(self, message: str) -> None:
-        """A warning worth showing."""
-
-
-class _Quiet:
-    def begin(self, total: int, done: int, todo: int) -> None: ...
-    def finished(self, brief: dict[str, Any]) -> None: ...
-    def tick(self) -> None: ...
-    def note(self, message: str) -> None: ...
+from grader.summary import BatchSettings, BatchSummary, CandidateRecord, Row, now
 
 
 @dataclasses.dataclass(frozen=True)
@@ -91,7 +60,7 @@ class BatchRequest:
     jobs: int | None = None  # None: one per core
     seed: int | None = None
     force: bool = False
-    limits: dict[str, float] = dataclasses.field(default_factory=dict)  # overrides of Limits.default()
+    limits: dict[str, Any] = dataclasses.field(default_factory=dict)  # overrides of Limits.default(), by name
 
 
 def default_jobs() -> int:
@@ -107,7 +76,7 @@ def run_batch(request: BatchRequest, progress: Progress | None = None, task: Tas
 
     ``task`` grades one candidate in a worker process (tests replace it).
     """
-    progress = progress or _Quiet()
+    progress = progress or QuietProgress()
     submissions, results = request.submissions.resolve(), request.results.resolve()
     _check_folders(submissions, results)
     store = ResultsDir(results)
@@ -128,7 +97,7 @@ def run_batch(request: BatchRequest, progress: Progress | None = None, task: Tas
         interrupted = False
         with _sweeping(backend.name, progress), _signals_interrupt():
             try:
-                _grade_all(todo, request.jobs or default_jobs(), config, task, progress)
+                grade_all(todo, request.jobs or default_jobs(), config, task, progress)
             except KeyboardInterrupt:
                 interrupted = True
         summary = build_summary(store, candidates, settings, exercises, interrupted, progress)
@@ -138,8 +107,8 @@ def run_batch(request: BatchRequest, progress: Progress | None = None, task: Tas
 
 def _worker_config(sandbox: str, settings: BatchSettings, submissions: Path, results: Path) -> WorkerConfig:
     try:
-        Limits.default().merged(settings.limits)  # an unknown name (a hand-edited batch.json) fails here, once
-    except ValueError as exc:
+        Limits.check(settings.limits)  # a bad limit in a hand-edited batch.json fails here, once
+    except LimitError as exc:
         raise StoreError(f"batch.json: {exc}") from None
     return WorkerConfig(sandbox, tuple(_hidden(settings, submissions, results)), _bank_path(settings),
                         tuple(settings.exercises), settings.seed, dict(settings.limits), results, settings.batch_id)
@@ -154,6 +123,7 @@ def reconcile(stored: BatchSettings | None, request: BatchRequest, progress: Pro
     than the stored batch would mix two gradings in one ranking: that is refused.
     """
     bank = _bank_text(request.bank)
+    request = dataclasses.replace(request, limits=Limits.check(request.limits))  # as `grader grade` does
     if stored is not None and not request.force:
         _refuse_conflicts(stored, request, bank)
     base = stored or BatchSettings(seed=0, exercises=[], created_at=now())
@@ -228,118 +198,8 @@ def _check_folders(submissions: Path, results: Path) -> None:
 
 
 def _is_done(record: CandidateRecord | None, candidate: Candidate, settings: BatchSettings) -> bool:
-    return (record is not None and record.status in DONE and record.batch_id == settings.batch_id
+    return (record is not None and record.status.final and record.batch_id == settings.batch_id
             and record.candidate == candidate.name)
-
-
-# --- the pool ------------------------------------------------------------------------------------
-
-@dataclasses.dataclass
-class _Break:
-    """A pool pass that ended because a worker process died."""
-
-    in_flight: list[Candidate]  # what the dead workers were grading
-    unfinished: list[Candidate]
-
-
-def _grade_all(todo: list[Candidate], jobs: int, config: WorkerConfig, task: Task, progress: Progress) -> None:
-    """Grade ``todo``; candidates held by workers that died are retried alone, then reported."""
-    remaining, suspects = list(todo), []
-    while remaining:
-        broken = _pool_pass(remaining, jobs, config, task, progress)
-        if broken is None:
-            break
-        if not broken.in_flight:
-            raise SandboxUnavailable("the grader's worker processes died before grading anything")
-        suspects += broken.in_flight
-        remaining = [c for c in broken.unfinished if c not in broken.in_flight]
-    for candidate in suspects:  # alone, so that a death can only be this candidate's doing
-        if _pool_pass([candidate], 1, config, task, progress) is not None:
-            record = CandidateRecord(candidate.name, candidate.key, candidate.kind, ERROR, config.seed,
-                                     list(config.exercises), config.batch_id, sandbox=config.sandbox,
-                                     started_at=now(),
-                                     message="the grader's worker process died while grading this candidate, twice")
-            progress.finished(_saved_brief(config.results, record))
-
-
-def _pool_pass(candidates: list[Candidate], jobs: int, config: WorkerConfig, task: Task,
-               progress: Progress) -> _Break | None:
-    """One process pool over ``candidates``; a _Break if a worker died, None when all are done."""
-    executor = ProcessPoolExecutor(max_workers=max(1, min(jobs, len(candidates))),
-                                   mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=initialize, initargs=(config,))
-    futures: dict[Future[dict[str, Any]], Candidate] = {}
-    unfinished: list[Candidate] = []
-    try:
-        futures.update((executor.submit(run_task, task, c), c) for c in candidates)
-        pending = set(futures)
-        while pending:
-            done, pending = wait(pending, timeout=TICK_SECONDS, return_when=FIRST_COMPLETED)
-            for future in done:
-                brief = _outcome(future, futures[future], config)
-                if brief is None:
-                    unfinished.append(futures[future])
-                else:
-                    progress.finished(brief)
-            progress.tick()
-    except BaseException:
-        _stop_workers(executor)
-        raise
-    finally:
-        executor.shutdown(wait=True, cancel_futures=True)
-    if not unfinished:
-        return None
-    return _Break(_take_in_flight(config.results, candidates), unfinished)
-
-
-def _outcome(future: Future[dict[str, Any]], candidate: Candidate, config: WorkerConfig) -> dict[str, Any] | None:
-    """The finished candidate's brief, or None when its worker died (or was stopping) before the end."""
-    try:
-        brief = future.result()
-    except BrokenProcessPool:
-        return None
-    except Exception as exc:  # the task itself failed (it catches grading faults): still a verdict
-        record = CandidateRecord(candidate.name, candidate.key, candidate.kind, ERROR, config.seed,
-                                 list(config.exercises), config.batch_id, sandbox=config.sandbox,
-                                 started_at=now(), message=f"the grader failed: {type(exc).__name__}: {exc}")
-        return _saved_brief(config.results, record)
-    return None if brief.get("status") == INTERRUPTED else brief
-
-
-def _saved_brief(results: Path, record: CandidateRecord) -> dict[str, Any]:
-    """Store a record the pool itself made; a store that fails (a full disk, a name no file system
-    takes) costs this candidate's files, never the batch or its summaries."""
-    try:
-        save_record(results, record)
-    except (OSError, ValueError) as exc:  # UnicodeError is a ValueError
-        record = dataclasses.replace(record, message=f"{record.message}; its results could not be saved: {exc}")
-    return record.brief()
-
-
-def _take_in_flight(results: Path, candidates: list[Candidate]) -> list[Candidate]:
-    """The candidates whose 'running' marker a dead worker left behind (and clear the markers)."""
-    running = results / ".work" / "running"
-    held = [c for c in candidates if (running / c.key).exists()]
-    for candidate in held:
-        (running / candidate.key).unlink(missing_ok=True)
-    return held
-
-
-def _stop_workers(executor: ProcessPoolExecutor) -> None:
-    """SIGTERM every worker (each kills its sandboxes and exits), then SIGKILL the slow ones."""
-    with contextlib.suppress(ValueError):  # a second Ctrl-C must not cut the cleanup short
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-    executor.shutdown(wait=False, cancel_futures=True)
-    workers = multiprocessing.active_children()
-    for worker in workers:
-        worker.terminate()
-    deadline = time.monotonic() + STOP_GRACE_SECONDS
-    for worker in workers:
-        worker.join(max(0.0, deadline - time.monotonic()))
-    for worker in workers:
-        if worker.is_alive():
-            worker.kill()
-            worker.join(5)
 
 
 @contextlib.contextmanager

@@ -2,8 +2,8 @@
 
 A candidate is one entry of the submissions folder:
 
-* a folder: one file per exercise, named after it (``cosine_similarity.py``), or, when a single
-  exercise is graded, the folder's only ``.py`` file whatever its name;
+* a folder: one file per exercise, found as :func:`grader.submission.find_answer` says (named after
+  the exercise, or, when a single exercise is graded, the folder's only ``.py`` file);
 * a single ``.py`` file: it answers the one exercise graded (or the exercise it is named after);
 * a ``.zip``: extracted safely (:mod:`grader.archive`) into the results folder's hidden work area,
   then read like a folder; a zip that wraps everything in one top folder is unwrapped.
@@ -20,19 +20,16 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from grader.archive import ArchiveError, extract_zip
+from grader.archive import extract_zip
 from grader.bank import Exercise
+from grader.errors import ArchiveError, CandidateInvalid, SubmissionError
 from grader.names import readable_name
-from grader.submission import SourceFile, SubmissionError, match_files, read_source
+from grader.submission import SourceFile, match_files
 
 FOLDER, FILE, ZIP, SYMLINK, OTHER = "folder", "file", "zip", "symlink", "other"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 KEY_CHARS = 80
 IGNORED_IN_ARCHIVES = ("__MACOSX",)
-
-
-class CandidateInvalid(Exception):
-    """Nothing in this candidate can be graded; the message is the candidate's verdict."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,9 +103,6 @@ def _from_file(path: Path, exercises: list[Exercise]) -> dict[str, SourceFile]:
 def _from_folder(folder: Path, exercises: list[Exercise]) -> dict[str, SourceFile]:
     files = match_files(folder, exercises, explicit=True)
     if all(f.path is None for f in files.values()):
-        lone = _lone_python_file(folder)
-        if lone is not None and len(exercises) == 1:
-            return {exercises[0].slug: read_source(lone)}
         wanted = ", ".join(ex.file for ex in exercises)
         raise CandidateInvalid(f"holds none of the exercise files ({wanted}); found: {_listing(folder)}")
     return files
@@ -134,11 +128,6 @@ def _unwrap(root: Path) -> Path:
         if len(entries) != 1 or not entries[0].is_dir():
             return root
         root = entries[0]
-
-
-def _lone_python_file(folder: Path) -> Path | None:
-    found = [p for p in folder.glob("*.py") if p.is_file() and not p.is_symlink()]
-    return found[0] if len(found) == 1 else None
 
 
 def _listing(folder: Path, limit: int = 8) -> str:

@@ -28,27 +28,15 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from grader.atomic import fsync_folder, write_text_atomically
-from grader.batch_summary import DONE, BatchSettings, BatchSummary, CandidateRecord, write_json
-from grader.reports import WRITERS, csv_report, html_report
+from grader.errors import StoreError
+from grader.reports import SUMMARY_WRITERS, WRITERS
 from grader.results import SubmissionResult
+from grader.summary import BatchSettings, BatchSummary, CandidateRecord, Status
 
 SETTINGS_FILE = "batch.json"
 CANDIDATES = "candidates"
 WORK = ".work"
 LOCK = ".lock"
-SUMMARY_WRITERS: dict[str, Callable[[BatchSummary, TextIO], None]] = {
-    "summary.csv": csv_report.write,
-    "summary.json": write_json,
-    "report.html": html_report.write,
-}
-
-
-class BatchConflict(Exception):
-    """The request contradicts the batch stored in the results folder (another seed, say)."""
-
-
-class StoreError(Exception):
-    """The results folder cannot be used (another batch holds it, it is not ours...)."""
 
 
 class ResultsDir:
@@ -108,7 +96,7 @@ class ResultsDir:
         try:
             data = json.loads((folder / "status.json").read_text(encoding="utf-8"))
             result = None
-            if data.get("status") in DONE:
+            if Status(data.get("status")).final:
                 raw = json.loads((folder / "result.json").read_text(encoding="utf-8"))
                 result = SubmissionResult.from_dict({k: v for k, v in raw.items() if k != "schema_version"})
             return CandidateRecord.from_dict(data, result)

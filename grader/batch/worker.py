@@ -2,7 +2,7 @@
 
 The judge runs pytest in-process, so a worker process never grades two candidates at once; each
 worker has its own backend and so its own sandbox sessions. A worker writes each candidate's
-results itself (:func:`grader.batch_store.save_record`), so a result is on disk the moment it
+results itself (:func:`grader.batch.store.save_record`), so a result is on disk the moment it
 exists, whatever happens to the parent afterwards.
 
 Stopping. The parent stops workers with SIGTERM (Ctrl-C reaches only the parent: workers ignore
@@ -26,16 +26,18 @@ from pathlib import Path
 from typing import Any
 
 from grader.bank import Exercise, load_bank, select
-from grader.batch_candidates import Candidate, CandidateInvalid, resolve_files
-from grader.batch_store import save_record
-from grader.batch_summary import ERROR, GRADED, INVALID, CandidateRecord, now
+from grader.batch.candidates import Candidate, resolve_files
+from grader.batch.store import save_record
+from grader.errors import CandidateInvalid, SandboxUnavailable
 from grader.grading import grade_sources
 from grader.limits import Limits
-from grader.sandbox.base import Backend, RunningSandbox, SandboxUnavailable
+from grader.sandbox.base import Backend, RunningSandbox, SandboxSession
 from grader.sandbox.choose import choose_backend
+from grader.sandbox.session import Session
 from grader.submission import SourceFile
+from grader.summary import CandidateRecord, Status, now
 
-INTERRUPTED = "interrupted"
+INTERRUPTED = "interrupted"  # not a Status: the brief of a candidate its stopping worker left unpublished
 PARENT_POLL_SECONDS = 1.0
 
 
@@ -61,6 +63,10 @@ class TrackedBackend:
         self.name = inner.name
         self.live: list[RunningSandbox] = []
         self.refuse = False
+
+    def open_session(self, limits: Limits) -> SandboxSession:
+        """A session whose workers are started (and so tracked) by this backend."""
+        return Session(self, limits)
 
     def start(self, limits: Limits) -> RunningSandbox:
         """Start a sandbox, unless the worker is stopping."""
@@ -146,15 +152,16 @@ def grade_candidate(candidate: Candidate) -> dict[str, Any]:
 def build_record(candidate: Candidate, state: _State) -> CandidateRecord:
     """The candidate's verdict; a grader fault becomes an infrastructure error, never an exception."""
     config = state.config
-    record = CandidateRecord(candidate.name, candidate.key, candidate.kind, ERROR, config.seed,
-                             list(config.exercises), config.batch_id, sandbox=config.sandbox, started_at=now())
+    record = CandidateRecord(candidate.name, candidate.key, candidate.kind, Status.INFRASTRUCTURE_ERROR,
+                             config.seed, list(config.exercises), config.batch_id, sandbox=config.sandbox,
+                             started_at=now())
     clock = time.monotonic()
     try:
         if state.fault or state.backend is None:
             raise SandboxUnavailable(state.fault or "no sandbox")
         _grade_into(record, candidate, state.exercises, state.backend, config)
     except Exception as exc:  # noqa: BLE001 - a grader bug must not stop the batch: it is reported
-        record.status = ERROR
+        record.status = Status.INFRASTRUCTURE_ERROR
         record.message = f"the grader failed on this candidate: {type(exc).__name__}: {exc}"
         record.detail = traceback.format_exc(limit=20)
     record.duration = round(time.monotonic() - clock, 3)
@@ -180,9 +187,9 @@ def _grade_into(record: CandidateRecord, candidate: Candidate, exercises: list[E
     unloadable = [f"{ex.file}: {files[ex.slug].problem}" for ex in exercises if files[ex.slug].problem]
     record.result = result
     if invalid or len(unloadable) == len(exercises):
-        record.status, record.message = INVALID, invalid or "; ".join(unloadable)
+        record.status, record.message = Status.INVALID, invalid or "; ".join(unloadable)
     else:
-        record.status = GRADED
+        record.status = Status.GRADED
         record.message = "; ".join(e.load_error for e in result.exercises if e.load_error)
     record.sandbox = result.sandbox
 
