@@ -63,7 +63,7 @@ def test_a_store_that_fails_costs_the_candidates_files_not_the_batch(tmp_path):
 
     not_a_folder = tmp_path / "results"
     not_a_folder.write_text("a file where the results folder should be")
-    record = CandidateRecord("Müller.py", "M_ller.py-1", "file", Status.ERROR, 7, ["adder"],
+    record = CandidateRecord("Müller.py", "M_ller.py-1", "file", Status.INFRASTRUCTURE_ERROR, 7, ["adder"],
                              message="the grader's worker process died")
     brief = _saved_brief(not_a_folder, record)
     assert brief["candidate"] == "Müller.py"
