@@ -39,14 +39,14 @@ def quantize_per_channel(w, axis, scales=None):
     count = shape[axis]
     if scales is None:
         biggest = [0.0] * count
-        for c, v in zip(channel, values):
+        for c, v in zip(channel, values, strict=True):
             biggest[c] = max(biggest[c], abs(v))
         scales = [m / 127 if m > 0 else 1.0 for m in biggest]
     else:
         scales = [float(s) for s in np.asarray(scales, dtype=np.float64).ravel().tolist()]
         if np.ndim(scales) != 1 or len(scales) != count or any(not (math.isfinite(s) and s > 0) for s in scales):
             raise ValueError("scales must be one positive finite value per channel")
-    q = [max(-127, min(127, round(v / scales[c]))) for c, v in zip(channel, values)]
+    q = [max(-127, min(127, round(v / scales[c]))) for c, v in zip(channel, values, strict=True)]
     return np.array(q, dtype=np.int8).reshape(shape), np.array(scales, dtype=np.float64)
 
 
@@ -60,7 +60,7 @@ def dequantize(q, scales, axis):
     if scales.shape != (shape[axis],):
         raise ValueError("one scale per channel")
     scales = scales.tolist()
-    out = [v * scales[c] for c, v in zip(_channel_of(shape, axis), values)]
+    out = [v * scales[c] for c, v in zip(_channel_of(shape, axis), values, strict=True)]
     return np.array(out, dtype=np.float64).reshape(shape)
 
 
@@ -82,11 +82,15 @@ def magnitude_prune(weights, sparsity):
     for values, shape in flats:
         keep = [start + i not in doomed for i in range(len(values))]
         masks.append(np.array(keep, dtype=bool).reshape(shape))
-        pruned.append(np.array([v if kept else 0.0 for v, kept in zip(values, keep)], dtype=np.float64).reshape(shape))
+        pruned.append(
+            np.array([v if kept else 0.0 for v, kept in zip(values, keep, strict=True)], dtype=np.float64).reshape(
+                shape
+            )
+        )
         start += len(values)
     if names is None:
         return pruned, masks
-    return dict(zip(names, pruned)), dict(zip(names, masks))
+    return dict(zip(names, pruned, strict=True)), dict(zip(names, masks, strict=True))
 
 
 def _log_softmax(row):
@@ -112,10 +116,10 @@ def distillation_loss(student_logits, teacher_logits, labels, T, alpha):
     if not 0 <= alpha <= 1:
         raise ValueError("alpha must be in [0, 1]")
     soft = hard = 0.0
-    for s_row, t_row, y in zip(student, teacher, labels):
+    for s_row, t_row, y in zip(student, teacher, labels, strict=True):
         log_p = _log_softmax([v / T for v in t_row])
         log_q = _log_softmax([v / T for v in s_row])
-        soft += sum(math.exp(lp) * (lp - lq) for lp, lq in zip(log_p, log_q))
+        soft += sum(math.exp(lp) * (lp - lq) for lp, lq in zip(log_p, log_q, strict=True))
         hard -= _log_softmax(s_row)[y]
     n = len(student)
     return alpha * T * T * soft / n + (1 - alpha) * hard / n

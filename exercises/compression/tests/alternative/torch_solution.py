@@ -68,11 +68,11 @@ def magnitude_prune(weights, sparsity):
     order = torch.sort(flat.abs(), stable=True).indices
     keep = torch.ones_like(flat, dtype=torch.bool)
     keep[order[:k]] = False
-    masks = [m.reshape(t.shape) for m, t in zip(keep.split([t.numel() for t in tensors]), tensors)]
-    pruned = [t * m for t, m in zip(tensors, masks)]
+    masks = [m.reshape(t.shape) for m, t in zip(keep.split([t.numel() for t in tensors]), tensors, strict=True)]
+    pruned = [t * m for t, m in zip(tensors, masks, strict=True)]
     if names is None:
         return pruned, masks
-    return dict(zip(names, pruned)), dict(zip(names, masks))
+    return dict(zip(names, pruned, strict=True)), dict(zip(names, masks, strict=True))
 
 
 def distillation_loss(student_logits, teacher_logits, labels, T, alpha):
