@@ -2,22 +2,34 @@
 
 Also checked: the hidden tests' points add up to ``points`` in exercise.toml, every hidden test
 has points and a docstring, the public tests pass on the reference, every alternative correct
-solution (``tests/alternative/*.py``) scores 100% too, and junk that solves nothing (constants,
-echoing an argument, always raising ValueError) scores 0%, like the stub.
+solution (``tests/alternative/*.py``) scores 100% too, junk that solves nothing scores 0%, like the
+stub (the generic ``JUNK`` bodies, and the exercise's own ``tests/junk/*.py``: right types and
+shapes, wrong values), and ``COVERAGE.md`` names only hidden tests and wrong variants that exist.
+
+Randomised hidden tests make a verdict depend on the seed, so the graded claims are checked on
+several seeds (:func:`validate_exercise_seeds`): a wrong variant caught on some seeds only is
+*flaky*, and the bank is not sound until it is caught on all of them. Seed-independent claims
+(points, docstrings, public tests, stub) are checked once, on the first seed.
 """
 
 from __future__ import annotations
 
+import ast
 import dataclasses
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from grader.bank import Exercise
-from grader.grading import grade_sources
+from grader.grading import new_seed, open_session
+from grader.judge.runner import run_exercise
+from grader.limits import Limits
 from grader.results import ExerciseResult
 from grader.sandbox.base import Backend
 from grader.submission import SourceFile, read_source
+
+COVERAGE_HEADER = ("statement promise", "hidden test", "wrong variant")
 
 
 @dataclasses.dataclass
@@ -29,6 +41,7 @@ class Check:
     expectation: str
     ok: bool
     detail: str = ""
+    flaky: bool = False  # held on some seeds but not on all
 
 
 def validate_exercise(
@@ -38,46 +51,84 @@ def validate_exercise(
     overrides: Mapping[str, Any] | None = None,
     on_check: Callable[[Check], None] = lambda _c: None,
 ) -> list[Check]:
-    """Grade the reference, the stub, the alternatives and the wrong variants of one exercise."""
+    """Grade the reference, the stub, the alternatives, the wrong variants and junk on one seed."""
+    return validate_exercise_seeds(exercise, backend, [seed], overrides, on_check)
+
+
+def validate_exercise_seeds(
+    exercise: Exercise,
+    backend: Backend,
+    seeds: list[int],
+    overrides: Mapping[str, Any] | None = None,
+    on_check: Callable[[Check], None] = lambda _c: None,
+) -> list[Check]:
+    """Every claim of :func:`validate_exercise`, the graded ones held on every seed of ``seeds``."""
+    if not seeds:
+        raise ValueError("at least one seed is needed")
     checks: list[Check] = []
 
     def add(check: Check) -> None:
         checks.append(check)
         on_check(check)
 
-    def run_source(source: str, label: str) -> ExerciseResult:
-        files = {exercise.slug: SourceFile(None, source=source)}
-        return grade_sources(label, files, [exercise], backend, seed=seed, overrides=overrides).exercises[0]
+    def run(path: Path, tests: Path | None = None, these: list[int] | None = None) -> list[ExerciseResult]:
+        return grade_seeds(exercise, read_source(path), these or seeds, backend, overrides, tests)
 
-    def run(path: Path, tests: Path | None = None) -> ExerciseResult:
-        files = {exercise.slug: read_source(path)}
-        tests_map = {exercise.slug: tests} if tests else None
-        result = grade_sources(str(path), files, [exercise], backend, seed=seed, overrides=overrides, tests=tests_map)
-        return result.exercises[0]
-
+    add(coverage_check(exercise))
     reference = run(exercise.reference)
-    add(_points_check(exercise, reference))
-    add(_expect(exercise, "reference", reference, lambda r: r.score == r.max_score, "scores 100%"))
-    undocumented = [t.name for t in reference.tests if t.description == t.name]
+    add(_points_check(exercise, reference[0]))
+    add(_over_seeds(exercise, "reference", seeds, reference, _full, "scores 100%"))
+    undocumented = [t.name for t in reference[0].tests if t.description == t.name]
     add(Check(exercise.slug, "docstrings", "every hidden test has a docstring", not undocumented,
-              "missing: " + ", ".join(undocumented) if undocumented else f"{len(reference.tests)} tests"))
+              "missing: " + ", ".join(undocumented) if undocumented else f"{len(reference[0].tests)} tests"))
     if exercise.public_tests.is_dir() and any(exercise.public_tests.glob("test_*.py")):
-        public = run(exercise.reference, exercise.public_tests)
+        public = run(exercise.reference, exercise.public_tests, seeds[:1])[0]
         add(_expect(exercise, "public tests", public, lambda r: all(t.passed for t in r.tests),
                     "pass on the reference"))
-    for path in sorted((exercise.root / "tests" / "alternative").glob("*.py")):
-        add(_expect(exercise, f"alternative/{path.stem}", run(path), lambda r: r.score == r.max_score,
-                    "scores 100%"))
-    add(_expect(exercise, "stub", run(exercise.stub), lambda r: r.score == 0, "scores 0%"))
+    for path in alternatives(exercise):
+        add(_over_seeds(exercise, f"alternative/{path.stem}", seeds, run(path), _full, "scores 100%"))
+    stub = run(exercise.stub, None, seeds[:1])[0]
+    add(_expect(exercise, "stub", stub, lambda r: r.score == 0, "scores 0%"))
     for path in exercise.wrong_variants:
-        add(_expect(exercise, f"wrong/{path.stem}", run(path), lambda r: r.score < r.max_score,
-                    "loses points"))
-    for name, body in JUNK.items():
-        result = run_source(_junk_source(exercise, body), f"junk/{name}")
-        add(_expect(exercise, f"junk/{name}", result, lambda r: r.score == 0, "scores 0%, like the stub"))
+        add(_over_seeds(exercise, f"wrong/{path.stem}", seeds, run(path), _loses, "loses points"))
+    for name, source in junk_sources(exercise).items():
+        results = grade_seeds(exercise, SourceFile(None, source=source), seeds, backend, overrides)
+        add(_over_seeds(exercise, f"junk/{name}", seeds, results, _zero, "scores 0% like the stub"))
     if not exercise.wrong_variants:
         add(Check(exercise.slug, "wrong variants", "at least one known-wrong variant", False))
     return checks
+
+
+def seed_list(count: int, first: int | None = None) -> list[int]:
+    """``count`` distinct seeds: ``first`` (when given) and fresh ones after it."""
+    seeds = [] if first is None else [first]
+    while len(seeds) < count:
+        seed = new_seed()
+        if seed not in seeds:
+            seeds.append(seed)
+    return seeds[: max(count, 1)]
+
+
+def grade_seeds(
+    exercise: Exercise,
+    submitted: SourceFile,
+    seeds: list[int],
+    backend: Backend,
+    overrides: Mapping[str, Any] | None = None,
+    tests: Path | None = None,
+) -> list[ExerciseResult]:
+    """Grade one source once per seed, in one sandbox session (the module is loaded afresh each time)."""
+    overrides = dict(overrides or {})
+    base = Limits.default()
+    memory = max(base.memory_mb, int(exercise.limits.get("memory_mb", 0)))
+    limits = base.merged(exercise.limits).merged(overrides)
+    with open_session(backend, base.merged({"memory_mb": memory}).merged(overrides)) as session:
+        return [run_exercise(exercise, submitted, session, seed, limits, tests) for seed in seeds]
+
+
+def alternatives(exercise: Exercise) -> list[Path]:
+    """Other correct solutions: each must score 100% like the reference."""
+    return sorted((exercise.root / "tests" / "alternative").glob("*.py"))
 
 
 # Submissions that solve nothing. Each must score 0: a test that one of these passes gives points
@@ -87,11 +138,144 @@ JUNK = {
     "returns_empty_list": "return []",
     "echoes_first_argument": "return args[0] if args else None",
     "raises_value_error": "raise ValueError('junk')",
+    "zeros_like_first_argument": "return __import__('numpy').zeros_like(__import__('numpy').asarray(args[0], float))",
 }
+
+
+def junk_sources(exercise: Exercise) -> dict[str, str]:
+    """The generic junk bodies for every part, then the exercise's own ``tests/junk/*.py`` files.
+
+    An exercise's junk file returns the right types and shapes with wrong values (all-zero
+    matrices of the right dtype, the right vocabulary with zero counts...), which no generic body
+    can know; a test that such junk passes checks a type, not a value.
+    """
+    sources = {name: _junk_source(exercise, body) for name, body in JUNK.items()}
+    for path in sorted((exercise.root / "tests" / "junk").glob("*.py")):
+        sources[path.stem] = path.read_text(encoding="utf-8")
+    return sources
 
 
 def _junk_source(exercise: Exercise, body: str) -> str:
     return "".join(f"def {part}(*args, **kwargs):\n    {body}\n\n" for part in exercise.parts)
+
+
+# --- COVERAGE.md -----------------------------------------------------------------------------
+
+
+def coverage_check(exercise: Exercise) -> Check:
+    """COVERAGE.md maps statement promises to hidden tests and wrong variants that all exist.
+
+    Every hidden test and every wrong variant must appear in it, so that each one answers a
+    promise of the statement. A bank without COVERAGE.md is reported, not failed.
+    """
+    path = exercise.root / "COVERAGE.md"
+    subject, what = "coverage", "COVERAGE.md names existing tests and variants"
+    if not path.is_file():
+        return Check(exercise.slug, subject, what, True, "no COVERAGE.md: not checked")
+    rows = coverage_rows(path.read_text(encoding="utf-8"))
+    tests, variants = hidden_test_names(exercise), {p.stem for p in exercise.wrong_variants}
+    problems, named_tests, named_variants = [], set(), set()
+    for line, promise, test_cell, variant_cell in rows:
+        test_names, variant_names = _names(test_cell), _names(variant_cell)
+        named_tests |= set(test_names)
+        named_variants |= set(variant_names) - {"-"}
+        if not promise.strip():
+            problems.append(f"line {line}: no statement promise")
+        if not test_names or "-" in test_names:
+            problems.append(f"line {line}: no hidden test")
+        problems += [f"line {line}: no hidden test named {n}" for n in test_names if n != "-" and n not in tests]
+        if not variant_names:
+            problems.append(f"line {line}: no wrong variant (write - and say why in the promise)")
+        problems += [f"line {line}: no tests/wrong/{n}.py" for n in variant_names if n != "-" and n not in variants]
+    if not rows:
+        problems.append("no table with the columns | " + " | ".join(COVERAGE_HEADER) + " |")
+    problems += [f"hidden test {n} is in no row" for n in sorted(tests - named_tests)]
+    problems += [f"wrong variant {n} is in no row" for n in sorted(variants - named_variants)]
+    detail = f"{len(rows)} promises, {len(named_tests & tests)} tests, {len(named_variants & variants)} variants"
+    if problems:
+        detail += "".join(f"\n    {p}" for p in problems[:40])
+    return Check(exercise.slug, subject, what, not problems, detail)
+
+
+def coverage_rows(text: str) -> list[tuple[int, str, str, str]]:
+    """The rows of every ``| statement promise | hidden test | wrong variant |`` table, with line numbers."""
+    rows, in_table = [], False
+    for number, line in enumerate(text.splitlines(), start=1):
+        cells = _cells(line)
+        if cells is None:
+            in_table = False
+        elif tuple(c.lower() for c in cells) == COVERAGE_HEADER:
+            in_table = True
+        elif in_table and not all(set(c) <= set("-: ") for c in cells):
+            cells = (cells + ["", "", ""])[:3] if len(cells) < 3 else cells
+            rows.append((number, cells[0], cells[1], " ".join(cells[2:])))
+    return rows
+
+
+def hidden_test_names(exercise: Exercise) -> set[str]:
+    """The names of the test functions defined at the top level of the hidden test files."""
+    names = set()
+    for path in sorted(exercise.hidden_tests.glob("test_*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        names |= {
+            node.name for node in tree.body
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test")
+        }
+    return names
+
+
+def _cells(line: str) -> list[str] | None:
+    stripped = line.strip()
+    if not stripped.startswith("|"):
+        return None
+    parts = re.split(r"(?<!\\)\|", stripped.strip("|"))
+    return [p.strip() for p in parts]
+
+
+def _names(cell: str) -> list[str]:
+    return [n.strip().strip("`").strip() for n in re.split(r"[,;]|<br>", cell) if n.strip().strip("`").strip()]
+
+
+# --- verdicts ----------------------------------------------------------------------------------
+
+
+def _full(result: ExerciseResult) -> bool:
+    return result.score == result.max_score
+
+
+def _loses(result: ExerciseResult) -> bool:
+    return result.score < result.max_score
+
+
+def _zero(result: ExerciseResult) -> bool:
+    return result.score == 0
+
+
+def _over_seeds(
+    exercise: Exercise,
+    subject: str,
+    seeds: list[int],
+    results: list[ExerciseResult],
+    predicate: Callable[[ExerciseResult], bool],
+    what: str,
+) -> Check:
+    """One check for one subject graded on several seeds: it holds only if it holds on every seed."""
+    if len(seeds) == 1:
+        return _expect(exercise, subject, results[0], predicate, what)
+    held = [predicate(r) for r in results]
+    scores = ", ".join(f"{r.score:g}" for r in results)
+    detail = f"{sum(held)}/{len(seeds)} seeds; scores {scores} of {results[0].max_score:g}"
+    if all(held):
+        return Check(exercise.slug, subject, what + f" on all {len(seeds)} seeds", True, detail)
+    missed = [seed for seed, ok in zip(seeds, held, strict=True) if not ok]
+    detail += f"; not on seed(s) {', '.join(map(str, missed))}"
+    first_bad = _expect(exercise, subject, results[held.index(False)], predicate, what).detail
+    if "\n" in first_bad:  # the failing tests of the first seed where the claim broke
+        detail += "\n" + first_bad.split("\n", 1)[1]
+    flaky = any(held)
+    if flaky:
+        what = f"{what} on every seed (FLAKY: caught on {sum(held)}/{len(seeds)} seeds)"
+    return Check(exercise.slug, subject, what, False, detail, flaky=flaky)
 
 
 def _points_check(exercise: Exercise, reference: ExerciseResult) -> Check:
@@ -115,6 +299,8 @@ def _expect(
         detail += f" ({result.load_error})"
     failing = [f"{t.name}: {t.outcome.value}: {t.message.splitlines()[0] if t.message else ''}"
                for t in result.tests if not t.passed]
-    if subject in ("reference", "public tests") or subject.startswith("alternative/"):
-        detail += "".join(f"\n    {line[:300]}" for line in failing)
+    if subject in ("reference", "public tests") or subject.startswith(("alternative/", "junk/")):
+        shown = failing if not subject.startswith("junk/") else [
+            f"{t.name}: passed" for t in result.tests if t.passed]
+        detail += "".join(f"\n    {line[:300]}" for line in shown)
     return Check(exercise.slug, subject, what, predicate(result), detail)
