@@ -89,8 +89,12 @@ def validate_exercise_seeds(
         add(_over_seeds(exercise, f"alternative/{path.stem}", seeds, run(path), _full, "scores 100%"))
     stub = run(exercise.stub, None, seeds[:1])[0]
     add(_expect(exercise, "stub", stub, lambda r: r.score == 0, "scores 0%"))
+    wrong: dict[str, list[ExerciseResult]] = {}
     for path in exercise.wrong_variants:
-        add(_over_seeds(exercise, f"wrong/{path.stem}", seeds, run(path), _loses, "loses points"))
+        wrong[path.stem] = run(path)
+        add(_over_seeds(exercise, f"wrong/{path.stem}", seeds, wrong[path.stem], _loses, "loses points"))
+    if (exercise.root / "COVERAGE.md").is_file():
+        add(coverage_proof_check(exercise, wrong, seeds))
     for name, source in junk_sources(exercise).items():
         results = grade_seeds(exercise, SourceFile(None, source=source), seeds, backend, overrides)
         add(_over_seeds(exercise, f"junk/{name}", seeds, results, _zero, "scores 0% like the stub"))
@@ -195,6 +199,30 @@ def coverage_check(exercise: Exercise) -> Check:
     if problems:
         detail += "".join(f"\n    {p}" for p in problems[:40])
     return Check(exercise.slug, subject, what, not problems, detail)
+
+
+def coverage_proof_check(exercise: Exercise, wrong: Mapping[str, list[ExerciseResult]], seeds: list[int]) -> Check:
+    """Each wrong variant named in a COVERAGE.md row fails one of that row's hidden tests, on every seed.
+
+    This is what makes the table an audit rather than a list of names: the variant proves that
+    the test catches the broken promise, not only that the variant loses points somewhere.
+    """
+    rows = coverage_rows((exercise.root / "COVERAGE.md").read_text(encoding="utf-8"))
+    unproven = []
+    for line, _promise, test_cell, variant_cell in rows:
+        tests = set(_names(test_cell))
+        for variant in _names(variant_cell):
+            results = wrong.get(variant)
+            if results is None:
+                continue  # a missing variant is coverage_check's to report
+            missed = [seed for seed, result in zip(seeds, results, strict=True)
+                      if not any(t.name.split("[")[0] in tests and not t.passed for t in result.tests)]
+            if missed:
+                unproven.append(f"line {line}: {variant} passes {', '.join(sorted(tests))} "
+                                f"on seed(s) {', '.join(map(str, missed))}")
+    detail = f"{len(rows)} rows" + "".join(f"\n    {u}" for u in unproven[:40])
+    return Check(exercise.slug, "coverage proof", "each named variant fails its row's test on every seed",
+                 not unproven, detail)
 
 
 def coverage_rows(text: str) -> list[tuple[int, str, str, str]]:
