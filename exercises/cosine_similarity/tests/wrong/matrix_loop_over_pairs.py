@@ -1,4 +1,4 @@
-"""cosine_similarity_matrix normalises the rows, then loops over every pair in Python: right values, too slow."""
+"""cosine_similarity_matrix normalises the rows, then loops over every pair in Python, clipping each entry: too slow."""
 
 import numpy as np
 
@@ -59,8 +59,8 @@ def cosine_similarity_matrix(A, B=None):
     result = np.empty((len(unit_a), len(unit_b)))
     for i, row in enumerate(unit_a):
         for j, other in enumerate(unit_b):
-            result[i, j] = row @ other
-    return np.clip(result, -1.0, 1.0)
+            result[i, j] = np.clip(np.dot(row, other), -1.0, 1.0)
+    return result
 
 
 def most_similar(word, embeddings, topn=3):
