@@ -10,14 +10,22 @@ Randomised hidden tests make a verdict depend on the seed, so the graded claims 
 several seeds (:func:`validate_exercise_seeds`): a wrong variant caught on some seeds only is
 *flaky*, and the bank is not sound until it is caught on all of them. Seed-independent claims
 (points, docstrings, public tests, stub) are checked once, on the first seed.
+
+A wrong variant named in COVERAGE.md runs only the hidden tests of its rows there: it must fail
+one of them on every seed, which proves the row and implies that it loses points; the other tests
+cannot change that verdict, and skipping them halves the time of a validate. A variant that
+COVERAGE.md does not name runs every test and must score less than 100%.
 """
 
 from __future__ import annotations
 
 import ast
+import contextlib
 import dataclasses
+import os
 import re
-from collections.abc import Callable, Mapping
+import shlex
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -90,9 +98,16 @@ def validate_exercise_seeds(
     stub = run(exercise.stub, None, seeds[:1])[0]
     add(_expect(exercise, "stub", stub, lambda r: r.score == 0, "scores 0%"))
     wrong: dict[str, list[ExerciseResult]] = {}
+    mapped = coverage_tests_by_variant(exercise)
     for path in exercise.wrong_variants:
-        wrong[path.stem] = run(path)
-        add(_over_seeds(exercise, f"wrong/{path.stem}", seeds, wrong[path.stem], _loses, "loses points"))
+        selected = mapped.get(path.stem)
+        if selected:
+            wrong[path.stem] = grade_seeds(exercise, read_source(path), seeds, backend, overrides, select=selected)
+            add(_over_seeds(exercise, f"wrong/{path.stem}", seeds, wrong[path.stem], _fails_one(selected),
+                            "fails its COVERAGE.md test (so loses points)", summary=_failed_names(selected)))
+        else:
+            wrong[path.stem] = run(path)
+            add(_over_seeds(exercise, f"wrong/{path.stem}", seeds, wrong[path.stem], _loses, "loses points"))
     if (exercise.root / "COVERAGE.md").is_file():
         add(coverage_proof_check(exercise, wrong, seeds))
     for name, source in junk_sources(exercise).items():
@@ -120,14 +135,40 @@ def grade_seeds(
     backend: Backend,
     overrides: Mapping[str, Any] | None = None,
     tests: Path | None = None,
+    select: set[str] | None = None,
 ) -> list[ExerciseResult]:
-    """Grade one source once per seed, in one sandbox session (the module is loaded afresh each time)."""
+    """Grade one source once per seed, in one sandbox session (the module is loaded afresh each time).
+
+    ``select``: run only the hidden tests with these function names (a partial score, then).
+    """
     overrides = dict(overrides or {})
     base = Limits.default()
     memory = max(base.memory_mb, int(exercise.limits.get("memory_mb", 0)))
     limits = base.merged(exercise.limits).merged(overrides)
-    with open_session(backend, base.merged({"memory_mb": memory}).merged(overrides)) as session:
+    with _only(select), open_session(backend, base.merged({"memory_mb": memory}).merged(overrides)) as session:
         return [run_exercise(exercise, submitted, session, seed, limits, tests) for seed in seeds]
+
+
+@contextlib.contextmanager
+def _only(names: set[str] | None) -> Iterator[None]:
+    """Restrict the hidden tests to these function names, through pytest's own PYTEST_ADDOPTS.
+
+    The judge's runner takes no selection of its own; ``-k`` matches substrings of test ids, so a
+    name may select a few more tests than asked (never fewer), which costs time, not soundness.
+    """
+    if not names:
+        yield
+        return
+    saved = os.environ.get("PYTEST_ADDOPTS")
+    expression = " or ".join(sorted(names))
+    os.environ["PYTEST_ADDOPTS"] = f"{saved or ''} -k {shlex.quote(expression)}".strip()
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["PYTEST_ADDOPTS"]
+        else:
+            os.environ["PYTEST_ADDOPTS"] = saved
 
 
 def alternatives(exercise: Exercise) -> list[Path]:
@@ -225,6 +266,21 @@ def coverage_proof_check(exercise: Exercise, wrong: Mapping[str, list[ExerciseRe
                  not unproven, detail)
 
 
+def coverage_tests_by_variant(exercise: Exercise) -> dict[str, set[str]]:
+    """For each wrong variant named in COVERAGE.md, the hidden tests of the rows that name it."""
+    path = exercise.root / "COVERAGE.md"
+    if not path.is_file():
+        return {}
+    known = hidden_test_names(exercise)
+    mapped: dict[str, set[str]] = {}
+    for _line, _promise, test_cell, variant_cell in coverage_rows(path.read_text(encoding="utf-8")):
+        tests = {name for name in _names(test_cell) if name in known}
+        for variant in _names(variant_cell):
+            if variant != "-" and tests:
+                mapped.setdefault(variant, set()).update(tests)
+    return mapped
+
+
 def coverage_rows(text: str) -> list[tuple[int, str, str, str]]:
     """The rows of every ``| statement promise | hidden test | wrong variant |`` table, with line numbers."""
     rows, in_table = [], False
@@ -279,6 +335,21 @@ def _zero(result: ExerciseResult) -> bool:
     return result.score == 0
 
 
+def _failed_names(names: set[str]) -> Callable[[ExerciseResult], str]:
+    def summary(result: ExerciseResult) -> str:
+        failed = sorted({t.name.split("[")[0] for t in result.tests if t.name.split("[")[0] in names and not t.passed})
+        return "+".join(failed) or "none failed"
+
+    return summary
+
+
+def _fails_one(names: set[str]) -> Callable[[ExerciseResult], bool]:
+    def predicate(result: ExerciseResult) -> bool:
+        return any(t.name.split("[")[0] in names and not t.passed for t in result.tests)
+
+    return predicate
+
+
 def _over_seeds(
     exercise: Exercise,
     subject: str,
@@ -286,15 +357,23 @@ def _over_seeds(
     results: list[ExerciseResult],
     predicate: Callable[[ExerciseResult], bool],
     what: str,
+    summary: Callable[[ExerciseResult], str] | None = None,
 ) -> Check:
-    """One check for one subject graded on several seeds: it holds only if it holds on every seed."""
-    if len(seeds) == 1:
+    """One check for one subject graded on several seeds: it holds only if it holds on every seed.
+
+    ``summary`` says what each seed's result was (default: its score).
+    """
+    if len(seeds) == 1 and summary is None:
         return _expect(exercise, subject, results[0], predicate, what)
     held = [predicate(r) for r in results]
-    scores = ", ".join(f"{r.score:g}" for r in results)
-    detail = f"{sum(held)}/{len(seeds)} seeds; scores {scores} of {results[0].max_score:g}"
+    if summary is None:
+        scores = ", ".join(f"{r.score:g}" for r in results)
+        detail = f"{sum(held)}/{len(seeds)} seeds; scores {scores} of {results[0].max_score:g}"
+    else:
+        detail = f"{sum(held)}/{len(seeds)} seeds; " + ", ".join(summary(r) for r in results)
     if all(held):
-        return Check(exercise.slug, subject, what + f" on all {len(seeds)} seeds", True, detail)
+        suffix = f" on all {len(seeds)} seeds" if len(seeds) > 1 else ""
+        return Check(exercise.slug, subject, what + suffix, True, detail)
     missed = [seed for seed, ok in zip(seeds, held, strict=True) if not ok]
     detail += f"; not on seed(s) {', '.join(map(str, missed))}"
     first_bad = _expect(exercise, subject, results[held.index(False)], predicate, what).detail
