@@ -290,11 +290,12 @@ def test_bag_of_words_unicode(submission):
 
 @pytest.mark.points(4)
 def test_bag_of_words_vocabulary_order(submission):
-    """The vocabulary is sorted in Python string order, not in first-seen or dictionary order."""
+    """The vocabulary is sorted in Python string order, not in first-seen, frequency or dictionary order."""
     docs = [
         "zebra Zulu yak 10 9 99 _under apple",
         "été eta Éclair zz 日本 ωmega omega 0x1F",
         "b2 B1 a_b ab a1 A0",
+        "zz ZZ zz ωmega Zebra yak yak",
     ]
     check_counts(submission, docs)
 
