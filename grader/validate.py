@@ -357,6 +357,8 @@ def _cells(line: str) -> list[str] | None:
 
 
 def _names(cell: str) -> list[str]:
+    if cell.strip().startswith("-"):  # "-", or "- (why no variant can exist)"
+        return ["-"]
     return [n.strip().strip("`").strip() for n in re.split(r"[,;]|<br>", cell) if n.strip().strip("`").strip()]
 
 
