@@ -13,15 +13,18 @@ from typing import Any
 import numpy as np
 import pytest
 
+from grader.judge import budget
 from grader.judge.proxy import SubmissionProxy
 from grader.judge.remote import MissingFunction, SubmissionLoadError, remote_of
 from grader.results import Outcome, TestResult
 from grader.sandbox.base import SandboxUnavailable
+from grader.sandbox.bounds import AnswerTooLarge
 from grader.sandbox.errors import SandboxCrashed, SandboxMemory, SandboxTimeout
 from grader.testing import case_rng
 
 MESSAGE_CHARS = 2000
 SANDBOX_OUTCOMES = (
+    (AnswerTooLarge, Outcome.ERROR),  # refused unread: the judge's work on an answer is capped
     (SandboxTimeout, Outcome.TIMEOUT),
     (SandboxMemory, Outcome.MEMORY),
     (SandboxCrashed, Outcome.CRASHED),
@@ -112,6 +115,7 @@ class JudgePlugin:
 
     def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
         self._output, self._started = [], time.monotonic()
+        budget.reset()  # no answer of an earlier test is charged for this test's work
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:

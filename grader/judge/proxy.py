@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from grader.judge import budget
 from grader.judge.remote import Handle, MissingFunction, RemoteError, raise_remote
 from grader.sandbox import wire
 from grader.sandbox.errors import SandboxCrashed
@@ -52,6 +53,7 @@ class SubmissionProxy:
         response = self._exchange(message, args, kwargs, None)
         value = self._decode(response.get("value"))
         args_after, kwargs_after = self._decode(response.get("args")), self._decode(response.get("kwargs"))
+        self._charge()
         if not isinstance(args_after, list) or not isinstance(kwargs_after, dict):
             raise SandboxCrashed("the sandbox did not return the call's arguments")
         return value, args_after, kwargs_after
@@ -71,13 +73,17 @@ class SubmissionProxy:
         timeout: float | None = None,
     ) -> Any:
         """Send a request with encoded arguments and return the decoded value."""
-        return self._decode(self._exchange(message, args, kwargs, timeout).get("value"))
+        value = self._decode(self._exchange(message, args, kwargs, timeout).get("value"))
+        self._charge()
+        return value
 
     # -- internals -----------------------------------------------------------------------------
 
     def _exchange(self, message: dict, args: Any, kwargs: dict | None, timeout: float | None) -> dict:
         message = dict(message, args=wire.encode(list(args)), kwargs=wire.encode(dict(kwargs or {})))
         started = time.monotonic()
+        self._allowed = timeout or self._default_timeout or self._session.limits.call_seconds
+        self._started = started
         try:
             response = self._session.request(message, timeout or self._default_timeout)
         finally:
@@ -87,6 +93,10 @@ class SubmissionProxy:
             return response
         self._raise_error(response.get("error"), str(message.get("name")))
         raise AssertionError("unreachable")
+
+    def _charge(self) -> None:
+        """The answer is decoded: what the judge spent reading it counts against the call."""
+        budget.start(self._allowed, time.monotonic() - self._started)
 
     def _raise_error(self, error: Any, name: str) -> None:
         remote = RemoteError.from_wire(error)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.limits import Limits
-from grader.sandbox import wire
+from grader.sandbox import bounds, wire
 from grader.sandbox.session import CapturedOutput
 
 
@@ -47,7 +47,7 @@ class FakeSession:
         with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
             response = self._worker.handle(sent)
         self.output.add(printed.getvalue().encode())
-        return wire.parse_payload(wire.pack_frame(response)[wire.HEADER.size :])
+        return bounds.read_answer(wire.pack_frame(response)[wire.HEADER.size :])
 
     def kill(self) -> None:
         self._worker = _worker_module().Worker()

@@ -16,10 +16,10 @@ import time
 from typing import Any
 
 from grader.limits import Limits
-from grader.sandbox import wire
+from grader.sandbox import bounds, wire
 from grader.sandbox.base import Backend, RunningSandbox
 from grader.sandbox.errors import SandboxCrashed, SandboxMemory, SandboxTimeout
-from grader.sandbox.untrusted import clean_strings, clean_text
+from grader.sandbox.untrusted import clean_text
 
 READ_CHUNK = 1 << 20
 
@@ -84,6 +84,10 @@ class Session:
             raise SandboxTimeout(self._timeout_message(timeout)) from None
         except _WorkerGone:
             raise self._death() from None
+        except bounds.AnswerTooLarge:
+            if self._inbox:  # the rest of an oversized frame was never read: the channel is out of step
+                self.kill()
+            raise
         except wire.ProtocolError as exc:
             self.kill()
             raise SandboxCrashed(f"the sandbox broke the protocol: {exc}") from None
@@ -177,18 +181,19 @@ class Session:
         while True:
             frame = self._take_frame()
             if frame is not None:
-                return clean_strings(wire.parse_payload(frame))  # the trust boundary for text
+                return bounds.read_answer(frame)  # the trust boundary: caps, and text cleaned
             select.select(self._readers(sandbox), [], [], _remaining(deadline))
             self._pump(sandbox)
 
     def _take_frame(self) -> bytes | None:
         if len(self._inbox) < wire.HEADER.size:
             return None
-        length = wire.payload_length(bytes(self._inbox[: wire.HEADER.size]))
+        length = bounds.response_length(bytes(self._inbox[: wire.HEADER.size]))
         end = wire.HEADER.size + length
         if len(self._inbox) < end:
             return None
-        payload = bytes(self._inbox[wire.HEADER.size : end])
+        with memoryview(self._inbox) as view:  # one copy of a frame that may be megabytes long
+            payload = bytes(view[wire.HEADER.size : end])
         del self._inbox[:end]
         return payload
 
@@ -208,7 +213,7 @@ class Session:
             if not chunk:
                 raise _WorkerGone()
             self._inbox += chunk
-            if len(self._inbox) > wire.MAX_FRAME + wire.HEADER.size:
+            if len(self._inbox) > wire.MAX_RESPONSE_FRAME + wire.HEADER.size:
                 raise wire.ProtocolError("the sandbox sent more than one frame's worth of data")
 
     def _drain_stderr(self, sandbox: RunningSandbox) -> None:

@@ -269,6 +269,7 @@ def main() -> int:
             os._exit(0)
         try:
             frame = wire.pack_frame(response)
+            wire.check_response(frame)  # the judge would refuse it: say why, and keep serving
         except (wire.ProtocolError, ValueError) as exc:
             frame = wire.pack_frame(_error(response.get("id"), "exception", _Unsendable(str(exc))))
         channel_out.write(frame)
