@@ -204,3 +204,12 @@ def test_testing_helpers_are_charged():
     as_array([[1.0] * 1000] * 1000, "big")
     assert clock.used > 0
     budget.reset()
+
+
+def test_a_value_too_deep_for_the_codec_is_refused_not_a_crash():
+    from grader.judge.proxy import SubmissionProxy
+    from grader.sandbox.fake import FakeSession
+
+    proxy = SubmissionProxy(FakeSession(), "mod")
+    with pytest.raises(AnswerTooLarge, match="nested deeper"):
+        proxy._decode(json.loads("[" * 60 + "]" * 60))  # noqa: SLF001 - the judge's decoding step

@@ -15,6 +15,7 @@ from typing import Any
 from grader.judge import budget
 from grader.judge.remote import Handle, MissingFunction, RemoteError, raise_remote
 from grader.sandbox import wire
+from grader.sandbox.bounds import AnswerTooLarge
 from grader.sandbox.errors import SandboxCrashed
 from grader.sandbox.session import Session
 
@@ -111,6 +112,8 @@ class SubmissionProxy:
     def _decode(self, data: Any) -> Any:
         try:
             return wire.decode(data, self._handle)
+        except wire.LimitExceeded as exc:
+            raise AnswerTooLarge(f"the answer is refused: it is a {exc}") from None
         except wire.ProtocolError as exc:
             self._session.kill()
             raise SandboxCrashed(f"the sandbox sent an invalid value: {exc}") from None

@@ -62,6 +62,10 @@ class ProtocolError(Exception):
     """Bytes that are not a valid frame or value. Raised for every malformed input."""
 
 
+class LimitExceeded(ProtocolError):
+    """A well-formed value over one of the caps (nesting, say): too large, rather than malformed."""
+
+
 # --- frames -----------------------------------------------------------------------------------
 
 
@@ -141,7 +145,7 @@ def _read_exact(stream: Any, size: int, *, allow_eof: bool) -> bytes | None:
 def encode(value: Any, make_handle: Callable[[Any], dict] | None = None, _depth: int = 0) -> Any:
     """Turn a value into JSON-able data. Objects that are not data become handles, or an error."""
     if _depth > MAX_DEPTH:
-        raise ProtocolError(f"value nested deeper than {MAX_DEPTH} levels")
+        raise LimitExceeded(f"value nested deeper than {MAX_DEPTH} levels")
     kind = type(value)
     if value is None or kind is bool or kind is str:
         return value
@@ -206,7 +210,7 @@ def _as_numpy(value: Any) -> dict | None:
 def decode(data: Any, make_handle: Callable[[int, str], Any] | None = None, _depth: int = 0) -> Any:
     """Turn parsed JSON back into values. Every malformed input raises :class:`ProtocolError`."""
     if _depth > MAX_DEPTH:
-        raise ProtocolError(f"value nested deeper than {MAX_DEPTH} levels")
+        raise LimitExceeded(f"value nested deeper than {MAX_DEPTH} levels")
     kind = type(data)
     if data is None or kind in (bool, int, float, str):
         return data
