@@ -13,6 +13,7 @@ import os
 import resource
 import socket
 import threading
+import time
 import tomllib
 from pathlib import Path
 
@@ -118,12 +119,17 @@ def test_hostile_submission_gains_nothing(case, backend, loopback_listener):
     before = bank_digest()
 
     sandbox = make_backend(backend)
+    started = time.monotonic()
     result = grade(submission, [exercise], sandbox, seed=11, overrides=LIMITS, explicit=True)
+    seconds = time.monotonic() - started
 
     graded = result.exercises[0]
     assert graded.score == 0, [(t.name, t.outcome.value) for t in graded.tests if t.passed]
     unexpected = {(t.name, t.outcome.value) for t in graded.tests if t.outcome.value not in spec["outcomes"]}
     assert not unexpected, f"outcomes outside {spec['outcomes']}: {sorted(unexpected)}"
+    assert seconds < spec.get("max_seconds", float("inf")), f"grading took {seconds:.1f} s"
+    if spec.get("strikes_out"):
+        assert graded.tests[-1].message.startswith("not run: the sandbox was already stopped 2 times")
     assert not leftovers(sandbox), "the sandbox left processes or containers behind"
     for sentinel in HOST_SENTINELS:
         assert not sentinel.exists(), f"the submission wrote {sentinel} on the host"

@@ -84,6 +84,26 @@ def test_a_call_over_its_deadline_is_killed_and_the_next_call_gets_a_fresh_worke
     assert session.starts == 2
 
 
+def test_after_two_kills_the_rest_of_the_exercise_ends_at_once(session):
+    for _ in range(2):
+        with pytest.raises(SandboxTimeout):
+            call(session, "spin", timeout=0.5)
+    started = time.monotonic()
+    with pytest.raises(SandboxTimeout, match="not run: the sandbox was already stopped 2 times .*timeout, timeout"):
+        call(session, "echo", 1)
+    assert time.monotonic() - started < 0.5 and session.starts == 2  # no third start
+    session.new_exercise()  # the next exercise starts afresh
+    assert call(session, "echo", 1) == 1 and session.starts == 3
+
+
+def test_crashes_are_strikes_too(session):
+    for _ in range(2):
+        with pytest.raises(SandboxCrashed):
+            call(session, "die")
+    with pytest.raises(SandboxCrashed, match="not run"):
+        call(session, "echo", 1)
+
+
 def test_os_exit_is_a_crash_not_an_answer(session):
     with pytest.raises(SandboxCrashed):
         call(session, "die")

@@ -106,8 +106,9 @@ class SubmissionProxy:
             raise MissingFunction(remote.message[:200] or name)
         if kind == "exception":
             raise_remote(remote)
-        self._session.kill()
-        raise SandboxCrashed(f"the sandbox could not serve the request: {remote.summary()}")
+        failure = SandboxCrashed(f"the sandbox could not serve the request: {remote.summary()}")
+        self._session.kill(failure)
+        raise failure
 
     def _decode(self, data: Any) -> Any:
         try:
@@ -115,8 +116,9 @@ class SubmissionProxy:
         except wire.LimitExceeded as exc:
             raise AnswerTooLarge(f"the answer is refused: it is a {exc}") from None
         except wire.ProtocolError as exc:
-            self._session.kill()
-            raise SandboxCrashed(f"the sandbox sent an invalid value: {exc}") from None
+            failure = SandboxCrashed(f"the sandbox sent an invalid value: {exc}")
+            self._session.kill(failure)
+            raise failure from None
 
     def _handle(self, handle_id: int, type_name: str) -> Handle:
         return Handle(self, handle_id, type_name)

@@ -40,6 +40,7 @@ def run_exercise(
     """Load the submission for ``exercise`` into the session and run the hidden tests under ``limits``."""
     started = time.monotonic()
     module = Path(exercise.file).stem
+    session.new_exercise()  # no strike from an earlier exercise counts against this one
     load_error = _load(exercise, submitted, session, module, limits.load_seconds)
     plugin = JudgePlugin(None, seed, load_error)
     if load_error is None:

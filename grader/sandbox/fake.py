@@ -49,8 +49,11 @@ class FakeSession:
         self.output.add(printed.getvalue().encode())
         return bounds.read_answer(wire.pack_frame(response)[wire.HEADER.size :])
 
-    def kill(self) -> None:
+    def kill(self, reason: Exception | None = None) -> None:
         self._worker = _worker_module().Worker()
+
+    def new_exercise(self) -> None:
+        pass
 
     def close(self) -> None:
         pass
