@@ -8,6 +8,7 @@ files alone, and leave the grader healthy.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import resource
@@ -113,6 +114,9 @@ def loopback_listener():
 def test_hostile_submission_gains_nothing(case, backend, loopback_listener):
     spec = CASES[case]
     exercise = load_bank()[spec["exercise"]]
+    if spec.get("forbidden"):
+        names = tuple(dict.fromkeys(exercise.forbidden + tuple(spec["forbidden"])))
+        exercise = dataclasses.replace(exercise, forbidden=names)
     submission = HOSTILE / case if (HOSTILE / case).is_dir() else HOSTILE / f"{case}.py"
     for sentinel in HOST_SENTINELS:
         assert not sentinel.exists(), f"{sentinel} exists before the test: clean the host first"

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from grader.judge import budget
+from grader.judge.forbidden import ForbiddenWatch
 from grader.judge.proxy import SubmissionProxy
 from grader.judge.remote import MissingFunction, SubmissionLoadError, remote_of
 from grader.results import Outcome, TestResult
@@ -73,6 +74,7 @@ class JudgePlugin:
         self._first_failure: dict[str, BaseException] = {}
         self._output: list[str] = []
         self._started = 0.0
+        self.watch: ForbiddenWatch | None = None  # set by the runner when the exercise forbids APIs
 
     def record_output(self, text: str) -> None:
         """Called by the proxy after every request with what the candidate printed."""
@@ -116,6 +118,8 @@ class JudgePlugin:
     def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
         self._output, self._started = [], time.monotonic()
         budget.reset()  # no answer of an earlier test is charged for this test's work
+        if self.watch is not None:
+            self.watch.begin_test()
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
@@ -124,6 +128,8 @@ class JudgePlugin:
             self._first_failure[item.nodeid] = call.excinfo.value
         if call.when == "teardown":
             self.results.append(self._result(item))
+            if self.watch is not None:
+                self.watch.end_test()
 
     def _result(self, item: pytest.Item) -> TestResult:
         marker = item.get_closest_marker("points")

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from grader.judge import budget
+from grader.judge.forbidden import ForbiddenWatch
 from grader.judge.remote import Handle, MissingFunction, RemoteError, raise_remote
 from grader.sandbox import wire
 from grader.sandbox.bounds import AnswerTooLarge
@@ -30,8 +31,10 @@ class SubmissionProxy:
         probes: str | None = None,
         on_output: Callable[[str], None] | None = None,
         default_timeout: float | None = None,
+        watch: ForbiddenWatch | None = None,
     ) -> None:
         self._session = session
+        self._watch = watch  # forbidden APIs: what each test touches, what the trap saw
         self._module = module
         self._probes = probes
         self._on_output = on_output or (lambda _text: None)
@@ -85,11 +88,16 @@ class SubmissionProxy:
         started = time.monotonic()
         self._allowed = timeout or self._default_timeout or self._session.limits.call_seconds
         self._started = started
+        op, name = str(message.get("op")), str(message.get("name"))
+        if self._watch is not None:
+            self._watch.touch(op, name)
         try:
             response = self._session.request(message, timeout or self._default_timeout)
         finally:
             self.last_call_seconds = time.monotonic() - started
             self._on_output(self._session.output.take())
+        if self._watch is not None:
+            self._watch.observed(response.get("forbidden"), op, name)
         if response.get("ok") is True:
             return response
         self._raise_error(response.get("error"), str(message.get("name")))

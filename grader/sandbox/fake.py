@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import io
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +38,10 @@ class FakeSession:
         self._worker = _worker_module().Worker()
         self._next_id = 0
 
-    def load(self, module: str, source: str, filename: str, timeout: float | None = None) -> dict:
-        return self.request({"op": "load", "module": module, "source": source, "filename": filename})
+    def load(self, module: str, source: str, filename: str, timeout: float | None = None,
+             forbidden: Sequence[str] = ()) -> dict:
+        return self.request({"op": "load", "module": module, "source": source, "filename": filename,
+                             "forbidden": list(forbidden)})
 
     def request(self, message: dict, timeout: float | None = None) -> dict:
         self._next_id += 1

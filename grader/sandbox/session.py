@@ -19,6 +19,7 @@ import contextlib
 import os
 import select
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from grader.limits import Limits
@@ -70,9 +71,13 @@ class Session:
 
     # -- public API ----------------------------------------------------------------------------
 
-    def load(self, module: str, source: str, filename: str, timeout: float | None = None) -> dict:
-        """Load a module into the worker (and into every restarted worker). Returns the response."""
-        message = {"op": "load", "module": module, "source": source, "filename": filename}
+    def load(self, module: str, source: str, filename: str, timeout: float | None = None,
+             forbidden: Sequence[str] = ()) -> dict:
+        """Load a module into the worker (and into every restarted worker). Returns the response.
+        ``forbidden``: APIs the worker traps before the module runs (grader.judge.forbidden)."""
+        message: dict[str, Any] = {"op": "load", "module": module, "source": source, "filename": filename}
+        if forbidden:
+            message["forbidden"] = list(forbidden)
         response = self.request(message, timeout=timeout or self.limits.load_seconds)
         if response.get("ok"):
             self._loads = [m for m in self._loads if m["module"] != module] + [message]
