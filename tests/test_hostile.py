@@ -132,6 +132,8 @@ def test_hostile_submission_gains_nothing(case, backend, loopback_listener):
     unexpected = {(t.name, t.outcome.value) for t in graded.tests if t.outcome.value not in spec["outcomes"]}
     assert not unexpected, f"outcomes outside {spec['outcomes']}: {sorted(unexpected)}"
     assert seconds < spec.get("max_seconds", float("inf")), f"grading took {seconds:.1f} s"
+    for text in spec.get("never_said", []):
+        assert not [t.message for t in graded.tests if text in t.message], f"the attack worked: {text}"
     if spec.get("strikes_out"):
         assert graded.tests[-1].message.startswith("not run: the sandbox was already stopped 2 times")
     assert not leftovers(sandbox), "the sandbox left processes or containers behind"
