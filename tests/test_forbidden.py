@@ -257,3 +257,10 @@ def test_the_library_calling_a_forbidden_function_is_not_the_candidate(bank):
     caught = grade_adder(bank, source.replace("os.path.abspath('x')", "getattr(os.path, 'jo' + 'in')('x')"),
                          ProcessBackend())
     assert caught.score == 3
+
+
+def test_the_candidate_kit_states_the_forbidden_apis(bank):
+    from grader.integrations.kit import forbidden_rules
+
+    assert forbidden_rules([load_bank(bank)["adder"]])[0].startswith("- Forbidden in `adder.py`: `operator.add`.")
+    assert forbidden_rules([load_bank(MINI_BANK)["adder"]]) == []
