@@ -3,16 +3,18 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 PYTHON3 ?= python3
+# The torch pin is declared once, in grader/pins.py.
+TORCH_VERSION := $(shell sed -n 's/^TORCH_VERSION = "\(.*\)"$$/\1/p' grader/pins.py)
 
 .PHONY: setup demo test test-all lint docker bench clean
 
 setup: $(VENV)/.installed
 
 # torch is installed first and pinned: the local CPU wheel. An unpinned torch pulls a CUDA build.
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml grader/pins.py
 	$(PYTHON3) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet torch==2.13.0
+	$(PIP) install --quiet torch==$(TORCH_VERSION)
 	$(PIP) install --quiet -e ".[test]"
 	touch $@
 
@@ -32,6 +34,7 @@ test-all: setup
 lint: setup
 	$(VENV)/bin/ruff check grader tests bench
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 # A Docker engine, a base image (local, when no registry answers) and the sandbox image.
 docker: setup

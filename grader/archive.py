@@ -26,6 +26,8 @@ import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
 
+from grader.errors import ArchiveError
+
 MAX_ARCHIVE_BYTES = 50 * 1024 * 1024  # the .zip itself
 MAX_MEMBERS = 2000
 MAX_TOTAL_BYTES = 64 * 1024 * 1024  # all members, uncompressed
@@ -37,10 +39,6 @@ CHUNK = 64 * 1024
 UNIX = 3  # ZipInfo.create_system for archives made on Unix: only then are mode bits meaningful
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-class ArchiveError(Exception):
-    """The archive is unsafe or unreadable; the message says why, for the candidate's verdict."""
 
 
 @dataclasses.dataclass(frozen=True)

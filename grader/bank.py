@@ -11,13 +11,11 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from grader.errors import BankError, LimitError, UnknownExercise
+from grader.limits import Limits
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_BANK = PROJECT_ROOT / "exercises"
-LIMIT_KEYS = {"call_seconds", "submission_seconds", "load_seconds", "memory_mb"}
-
-
-class BankError(Exception):
-    """The bank itself is malformed: a fault of the bank's authors, not of a candidate."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -27,7 +25,7 @@ class Exercise:
     slug: str
     root: Path
     title: str
-    seed_question: str
+    interview_question: str  # the interview question the exercise comes from
     file: str
     parts: tuple[str, ...]
     points: float
@@ -92,7 +90,7 @@ def select(bank: dict[str, Exercise], slugs: tuple[str, ...] | list[str]) -> lis
         return list(bank.values())
     unknown = [s for s in slugs if s not in bank]
     if unknown:
-        raise BankError(f"unknown exercise(s): {', '.join(unknown)}; known: {', '.join(bank)}")
+        raise UnknownExercise(f"unknown exercise(s): {', '.join(unknown)}; known: {', '.join(bank)}")
     return [bank[s] for s in slugs]
 
 
@@ -103,14 +101,13 @@ def _load_exercise(path: Path) -> Exercise:
         raise BankError(f"{path}: {exc}") from None
     slug = path.parent.name
     try:
-        limits = dict(data.get("limits", {}))
-        if set(limits) - LIMIT_KEYS:
-            raise BankError(f"{path}: unknown limits {sorted(set(limits) - LIMIT_KEYS)}")
+        limits = Limits.check(dict(data.get("limits", {})), allowed=Limits.exercise_keys())
         return Exercise(
             slug=slug,
             root=path.parent,
             title=str(data["title"]),
-            seed_question=str(data.get("seed_question", "")),
+            # "seed_question" is the key's old name: still read, so that older banks load.
+            interview_question=str(data.get("interview_question", data.get("seed_question", ""))),
             file=str(data.get("file", f"{slug}.py")),
             parts=tuple(str(p) for p in data.get("parts", [])),
             points=float(data["points"]),
@@ -118,6 +115,8 @@ def _load_exercise(path: Path) -> Exercise:
             limits=limits,
             forbidden=_forbidden(path, data.get("forbidden", [])),
         )
+    except LimitError as exc:
+        raise BankError(f"{path}: [limits]: {exc}") from None
     except (KeyError, TypeError, ValueError) as exc:
         raise BankError(f"{path}: missing or invalid field {exc}") from None
 

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from grader.testing import case_rng
+from grader.judge.seeds import case_rng
 
 
 class DirectSubmission:

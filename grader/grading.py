@@ -11,13 +11,13 @@ from typing import Any
 
 from grader import __version__
 from grader.bank import Exercise
+from grader.errors import SubmissionError
 from grader.judge.runner import run_exercise
 from grader.limits import Limits
 from grader.names import readable_name
 from grader.results import SubmissionResult
 from grader.sandbox.base import Backend
-from grader.sandbox.session import Session
-from grader.submission import SourceFile, SubmissionError, match_files
+from grader.submission import SourceFile, match_files
 
 
 def new_seed() -> int:
@@ -70,7 +70,7 @@ def grade_sources(
     session_limits = base.merged({"memory_mb": memory}).merged(overrides)
     started, clock = _now(), time.monotonic()
     results = []
-    with open_session(backend, session_limits) as session:
+    with backend.open_session(session_limits) as session:
         for exercise in exercises:
             folder = (tests or {}).get(exercise.slug)
             limits_here = base.merged(exercise.limits).merged(overrides)
@@ -84,12 +84,6 @@ def grade_sources(
         started_at=started,
         duration=round(time.monotonic() - clock, 3),
     )
-
-
-def open_session(backend: Backend, limits: Limits) -> Session:
-    """A session on ``backend``; a backend may supply its own (the in-memory fake does)."""
-    opener = getattr(backend, "open_session", None)
-    return opener(limits) if opener is not None else Session(backend, limits)
 
 
 def _now() -> str:

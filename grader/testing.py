@@ -10,15 +10,15 @@ deadline of the call whose answer it checks (:mod:`grader.judge.budget`).
 from __future__ import annotations
 
 import math
-import zlib
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from grader.judge.budget import charged
-from grader.judge.remote import CandidateError, Handle
+from grader.judge.proxy import Handle
+from grader.judge.remote import CandidateError
+from grader.judge.seeds import case_rng
 
 __all__ = [
     "CandidateError",
@@ -147,13 +147,6 @@ def _worst_index(got: np.ndarray, want: np.ndarray, bad: np.ndarray) -> tuple[in
         error = np.where(bad, np.abs(np.nan_to_num(got - want, nan=np.inf)), -1.0)
     flat = int(np.argmax(error))
     return tuple(int(i) for i in np.unravel_index(flat, want.shape))
-
-
-def case_rng(seed: int, item: Any) -> np.random.Generator:
-    """The random generator of one test: the run's seed and the test's file and name, so a case
-    is the same under ``grader grade --seed N`` and under ``pytest -p grader.direct``."""
-    key = f"{Path(str(item.path)).name}::{item.name}".encode()
-    return np.random.default_rng([seed, zlib.crc32(key)])
 
 
 @charged

@@ -40,44 +40,62 @@ def validate_exercise(
 ) -> list[Check]:
     """Grade the reference, the stub, the alternatives and the wrong variants of one exercise."""
     checks: list[Check] = []
-
-    def add(check: Check) -> None:
-        checks.append(check)
-        on_check(check)
-
-    def run_source(source: str, label: str) -> ExerciseResult:
-        files = {exercise.slug: SourceFile(None, source=source)}
-        return grade_sources(label, files, [exercise], backend, seed=seed, overrides=overrides).exercises[0]
-
-    def run(path: Path, tests: Path | None = None) -> ExerciseResult:
-        files = {exercise.slug: read_source(path)}
-        tests_map = {exercise.slug: tests} if tests else None
-        result = grade_sources(str(path), files, [exercise], backend, seed=seed, overrides=overrides, tests=tests_map)
-        return result.exercises[0]
-
-    reference = run(exercise.reference)
-    add(_points_check(exercise, reference))
-    add(_expect(exercise, "reference", reference, lambda r: r.score == r.max_score, "scores 100%"))
-    undocumented = [t.name for t in reference.tests if t.description == t.name]
-    add(Check(exercise.slug, "docstrings", "every hidden test has a docstring", not undocumented,
-              "missing: " + ", ".join(undocumented) if undocumented else f"{len(reference.tests)} tests"))
-    if exercise.public_tests.is_dir() and any(exercise.public_tests.glob("test_*.py")):
-        public = run(exercise.reference, exercise.public_tests)
-        add(_expect(exercise, "public tests", public, lambda r: all(t.passed for t in r.tests),
-                    "pass on the reference"))
-    for path in sorted((exercise.root / "tests" / "alternative").glob("*.py")):
-        add(_expect(exercise, f"alternative/{path.stem}", run(path), lambda r: r.score == r.max_score,
-                    "scores 100%"))
-    add(_expect(exercise, "stub", run(exercise.stub), lambda r: r.score == 0, "scores 0%"))
-    for path in exercise.wrong_variants:
-        add(_expect(exercise, f"wrong/{path.stem}", run(path), lambda r: r.score < r.max_score,
-                    "loses points"))
-    for name, body in JUNK.items():
-        result = run_source(_junk_source(exercise, body), f"junk/{name}")
-        add(_expect(exercise, f"junk/{name}", result, lambda r: r.score == 0, "scores 0%, like the stub"))
+    for subject in subjects(exercise):
+        for check in validate_subject(exercise, subject, backend, seed, overrides):
+            checks.append(check)
+            on_check(check)
     if not exercise.wrong_variants:
-        add(Check(exercise.slug, "wrong variants", "at least one known-wrong variant", False))
+        checks.append(Check(exercise.slug, "wrong variants", "at least one known-wrong variant", False))
+        on_check(checks[-1])
     return checks
+
+
+def subjects(exercise: Exercise) -> list[str]:
+    """What :func:`validate_subject` can grade for this exercise, in the order ``grader validate`` runs them."""
+    found = ["reference"]
+    if exercise.public_tests.is_dir() and any(exercise.public_tests.glob("test_*.py")):
+        found.append("public tests")
+    found += [f"alternative/{p.stem}" for p in sorted((exercise.root / "tests" / "alternative").glob("*.py"))]
+    found.append("stub")
+    found += [f"wrong/{p.stem}" for p in exercise.wrong_variants]
+    return found + [f"junk/{name}" for name in JUNK]
+
+
+def validate_subject(exercise: Exercise, subject: str, backend: Backend, seed: int,
+                     overrides: Mapping[str, Any] | None = None) -> list[Check]:
+    """Grade one subject of :func:`subjects` and check what it must score (the reference: three checks)."""
+
+    def run(path: Path | None, tests: Path | None = None, source: str = "", label: str = "") -> ExerciseResult:
+        files = {exercise.slug: read_source(path) if path else SourceFile(None, source=source)}
+        tests_map = {exercise.slug: tests} if tests else None
+        return grade_sources(label or str(path), files, [exercise], backend, seed=seed, overrides=overrides,
+                             tests=tests_map).exercises[0]
+
+    kind, _, name = subject.partition("/")
+    if subject == "reference":
+        reference = run(exercise.reference)
+        undocumented = [t.name for t in reference.tests if t.description == t.name]
+        return [
+            _points_check(exercise, reference),
+            _expect(exercise, "reference", reference, lambda r: r.score == r.max_score, "scores 100%"),
+            Check(exercise.slug, "docstrings", "every hidden test has a docstring", not undocumented,
+                  "missing: " + ", ".join(undocumented) if undocumented else f"{len(reference.tests)} tests"),
+        ]
+    if subject == "public tests":
+        public = run(exercise.reference, exercise.public_tests)
+        return [_expect(exercise, subject, public, lambda r: all(t.passed for t in r.tests), "pass on the reference")]
+    if kind == "alternative":
+        result = run(exercise.root / "tests" / "alternative" / f"{name}.py")
+        return [_expect(exercise, subject, result, lambda r: r.score == r.max_score, "scores 100%")]
+    if subject == "stub":
+        return [_expect(exercise, subject, run(exercise.stub), lambda r: r.score == 0, "scores 0%")]
+    if kind == "wrong":
+        result = run(exercise.root / "tests" / "wrong" / f"{name}.py")
+        return [_expect(exercise, subject, result, lambda r: r.score < r.max_score, "loses points")]
+    if kind == "junk" and name in JUNK:
+        result = run(None, source=_junk_source(exercise, JUNK[name]), label=subject)
+        return [_expect(exercise, subject, result, lambda r: r.score == 0, "scores 0%, like the stub")]
+    raise ValueError(f"{exercise.slug}: no such subject to validate: {subject}")
 
 
 # Submissions that solve nothing. Each must score 0: a test that one of these passes gives points

@@ -3,7 +3,7 @@
 #   1. a Docker engine that answers (scripts/provision-docker.sh);
 #   2. a base image: python:3.11-slim when it can be pulled, else a local debootstrap base
 #      (scripts/build-base-image.sh nlp-grader-base);
-#   3. the sandbox image, via `grader image build` (python -m grader.image build).
+#   3. the sandbox image, via `grader image build` (python -m grader.cli image build).
 # Idempotent and quick on re-runs: each step skips what is already there.
 # Env: PYTHON (default .venv/bin/python), BASE_IMAGE (default python:3.11-slim),
 #      PULL_TIMEOUT seconds (default 120).
@@ -20,9 +20,9 @@ step() { echo "ci-provision: [${SECONDS}s] $*" >&2; }
 step "engine"
 scripts/provision-docker.sh
 
-if "$py" -m grader.image status >/dev/null 2>&1; then
+if "$py" -m grader.cli image status >/dev/null 2>&1; then
     step "sandbox image is up to date"
-    "$py" -m grader.image status
+    "$py" -m grader.cli image status
     exit 0
 fi
 
@@ -38,6 +38,6 @@ elif ! timeout "${PULL_TIMEOUT:-120}" docker pull -q "$base" >/dev/null 2>&1; th
 fi
 
 step "sandbox image from $base"
-"$py" -m grader.image build --base-image "$base"
-"$py" -m grader.image status
+"$py" -m grader.cli image build --base-image "$base"
+"$py" -m grader.cli image status
 step "done"

@@ -10,22 +10,34 @@ from __future__ import annotations
 import pytest
 
 from grader.bank import load_bank, secret_paths
+from grader.errors import BankError
 from grader.grading import grade, new_seed
 from grader.sandbox.process_backend import ProcessBackend
-from grader.validate import validate_exercise
+from grader.validate import subjects, validate_subject
 
 BANK = load_bank()
 SEED = new_seed()  # a fresh seed each run, printed on failure: the bank must hold for any seed
 
 
-@pytest.mark.parametrize("slug", sorted(BANK))
-def test_exercise_is_sound_in_the_process_sandbox(slug):
-    checks = validate_exercise(BANK[slug], ProcessBackend(hide=secret_paths()), SEED)
+PROCESS = ProcessBackend(hide=secret_paths())
+SUBJECTS = [(slug, subject) for slug in sorted(BANK) for subject in subjects(BANK[slug])]
+
+
+@pytest.mark.parametrize(("slug", "subject"), SUBJECTS, ids=[f"{slug}-{subject}" for slug, subject in SUBJECTS])
+def test_exercise_is_sound_in_the_process_sandbox(slug, subject):
+    """One claim of ``grader validate`` per test, so that a failure names the exercise and the variant."""
+    checks = validate_subject(BANK[slug], subject, PROCESS, SEED)
     failed = [f"{c.subject}: {c.expectation}: {c.detail}" for c in checks if not c.ok]
     assert not failed, f"seed {SEED}:\n" + "\n".join(failed)
-    subjects = {c.subject for c in checks}
-    assert {"reference", "stub", "points", "public tests"} <= subjects
-    assert sum(s.startswith("wrong/") for s in subjects) >= 6
+    if subject == "reference":
+        assert {"reference", "points", "docstrings"} <= {c.subject for c in checks}
+
+
+@pytest.mark.parametrize("slug", sorted(BANK))
+def test_every_exercise_has_what_validate_checks(slug):
+    names = set(subjects(BANK[slug]))
+    assert {"reference", "stub", "public tests"} <= names
+    assert sum(s.startswith("wrong/") for s in names) >= 6
 
 
 def docker_solutions():
@@ -60,3 +72,19 @@ def test_docker_and_process_give_the_same_verdicts_test_by_test(variant):
         return {t.name: (t.outcome, t.points) for t in graded.tests}
 
     assert verdicts(DockerBackend()) == verdicts(ProcessBackend(hide=secret_paths()))
+
+
+@pytest.mark.parametrize("key", ["interview_question", "seed_question"])
+def test_the_interview_question_is_read_under_its_name_and_the_old_one(tmp_path, key):
+    folder = tmp_path / "bank" / "demo"
+    folder.mkdir(parents=True)
+    (folder / "exercise.toml").write_text(f'title = "Demo"\npoints = 1\n{key} = "Basic 1: demo"\n')
+    assert load_bank(tmp_path / "bank")["demo"].interview_question == "Basic 1: demo"
+
+
+def test_exercise_limits_are_checked_against_limits_declarations(tmp_path):
+    folder = tmp_path / "bank" / "demo"
+    folder.mkdir(parents=True)
+    (folder / "exercise.toml").write_text('title = "Demo"\npoints = 1\n[limits]\ncpus = 2\n')
+    with pytest.raises(BankError, match="unknown limit"):
+        load_bank(tmp_path / "bank")

@@ -28,14 +28,15 @@ import pytest
 from click.testing import CliRunner
 from junitparser import JUnitXml
 
-from grader.batch import BatchConflict, BatchRequest, run_batch
-from grader.batch_candidates import discover
-from grader.batch_cli import ProgressDisplay, clock, describe
-from grader.batch_summary import ERROR, GRADED, INVALID, PENDING
-from grader.batch_worker import grade_candidate
-from grader.cli import main
-from grader.reports.csv_report import text_cell
+from grader.batch.candidates import discover
+from grader.batch.run import BatchRequest, run_batch
+from grader.batch.worker import grade_candidate
+from grader.cli.main import main
+from grader.cli.progress import ProgressDisplay, clock, describe
+from grader.errors import BatchConflict
+from grader.reports.summary_csv import text_cell
 from grader.sandbox.process_backend import isolation_available
+from grader.summary import Status
 
 from .conftest import DATA, MINI_BANK, OUTPUT, ROOT
 from .test_archive import make_zip, unix_info
@@ -177,20 +178,20 @@ def populate_adder_batch(subs: Path) -> None:
 
 
 EXPECTED_ADDER = {  # candidate: (status, total or None, words in the message)
-    "alice.py": (GRADED, 10, ""),
-    "bob.py": (GRADED, 0, ""),
-    "carol": (GRADED, None, ""),
-    "dave": (GRADED, 10, ""),
-    "erin.zip": (GRADED, 10, ""),
-    "frank.zip": (INVALID, 0, "climbs out"),
-    "gina.zip": (INVALID, 0, "symbolic link"),
-    "hugo.py": (GRADED, 0, "syntax error"),
-    "ines.py": (INVALID, 0, "empty"),
-    "jack.py": (INVALID, 0, "binary"),
-    "kim.txt": (INVALID, 0, "not a folder"),
-    "=1+1.py": (GRADED, 10, ""),
-    "<img src=x onerror=alert(1)>.py": (GRADED, None, ""),
-    "link.py": (INVALID, 0, "symbolic link"),
+    "alice.py": (Status.GRADED, 10, ""),
+    "bob.py": (Status.GRADED, 0, ""),
+    "carol": (Status.GRADED, None, ""),
+    "dave": (Status.GRADED, 10, ""),
+    "erin.zip": (Status.GRADED, 10, ""),
+    "frank.zip": (Status.INVALID, 0, "climbs out"),
+    "gina.zip": (Status.INVALID, 0, "symbolic link"),
+    "hugo.py": (Status.GRADED, 0, "syntax error"),
+    "ines.py": (Status.INVALID, 0, "empty"),
+    "jack.py": (Status.INVALID, 0, "binary"),
+    "kim.txt": (Status.INVALID, 0, "not a folder"),
+    "=1+1.py": (Status.GRADED, 10, ""),
+    "<img src=x onerror=alert(1)>.py": (Status.GRADED, None, ""),
+    "link.py": (Status.INVALID, 0, "symbolic link"),
 }
 
 
@@ -232,7 +233,7 @@ def test_every_candidate_gets_exactly_one_row_with_the_right_verdict(adder_run) 
         assert words in row["message"], (name, row["message"])
         assert row["sandbox"] == "process" and row["seed"] == "5"
     assert 0 < float(rows["carol"]["total"]) < 10
-    assert summary.counts()[GRADED] == 8 and summary.counts()[INVALID] == 6
+    assert summary.counts()[Status.GRADED] == 8 and summary.counts()[Status.INVALID] == 6
 
 
 def test_the_csv_never_hands_a_spreadsheet_a_formula(adder_run) -> None:
@@ -413,19 +414,19 @@ def test_records_of_an_interrupted_force_are_not_taken_for_done(tmp_path: Path) 
 
 
 def test_ranks_share_ties_and_put_errors_and_pending_last() -> None:
-    from grader.batch_summary import CandidateRecord, Row, rank
     from grader.results import ExerciseResult, Outcome, SubmissionResult, TestResult
+    from grader.summary import CandidateRecord, Row, rank
 
-    def row(name: str, points: float | None, status: str = GRADED) -> Row:
+    def row(name: str, points: float | None, status: str = Status.GRADED) -> Row:
         if points is None:
-            record = None if status == PENDING else CandidateRecord(name, name, "file", status, 1, ["x"])
+            record = None if status == Status.PENDING else CandidateRecord(name, name, "file", status, 1, ["x"])
             return Row(name, name, "file", record)
         test = TestResult("t", Outcome.PASSED if points else Outcome.FAILED, points, 10)
         result = SubmissionResult(name, [ExerciseResult("x", "X", [test], 10)], 1, "process", "0")
         return Row(name, name, "file", CandidateRecord(name, name, "file", status, 1, ["x"], result=result))
 
-    ranked = rank([row("e", None, ERROR), row("b", 5), row("p", None, PENDING), row("a", 10), row("c", 5),
-                   row("d", 0, INVALID)])
+    ranked = rank([row("e", None, Status.INFRASTRUCTURE_ERROR), row("b", 5), row("p", None, Status.PENDING),
+                   row("a", 10), row("c", 5), row("d", 0, Status.INVALID)])
     assert [(r.candidate, r.rank) for r in ranked] == [("a", 1), ("b", 2), ("c", 2), ("d", 4), ("e", None),
                                                       ("p", None)]
 
@@ -452,9 +453,9 @@ def test_a_worker_that_dies_is_retried_alone_then_reported(tmp_path: Path) -> No
         shutil.copy(ADDER, subs / f"{name}.py")
     summary, _ = adder_batch(subs, tmp_path / "results", task=dies_on_killer)
     rows = by_name(read_csv(tmp_path / "results"))
-    assert rows["killer.py"]["status"] == ERROR and "died" in rows["killer.py"]["message"]
-    assert all(rows[f"{n}.py"]["status"] == GRADED and rows[f"{n}.py"]["total"] == "10" for n in "abcd")
-    assert summary.counts()[ERROR] == 1
+    assert rows["killer.py"]["status"] == Status.INFRASTRUCTURE_ERROR and "died" in rows["killer.py"]["message"]
+    assert all(rows[f"{n}.py"]["status"] == Status.GRADED and rows[f"{n}.py"]["total"] == "10" for n in "abcd")
+    assert summary.counts()[Status.INFRASTRUCTURE_ERROR] == 1
 
 
 def test_a_grader_bug_is_an_infrastructure_error_and_the_batch_goes_on(tmp_path: Path) -> None:
@@ -464,11 +465,12 @@ def test_a_grader_bug_is_an_infrastructure_error_and_the_batch_goes_on(tmp_path:
         shutil.copy(ADDER, subs / f"{name}.py")
     adder_batch(subs, tmp_path / "results", task=raises_on_buggy)
     rows = by_name(read_csv(tmp_path / "results"))
-    assert rows["buggy.py"]["status"] == ERROR and "a grader bug" in rows["buggy.py"]["message"]
-    assert rows["a.py"]["status"] == rows["b.py"]["status"] == GRADED
+    assert rows["buggy.py"]["status"] == Status.INFRASTRUCTURE_ERROR and "a grader bug" in rows["buggy.py"]["message"]
+    assert rows["a.py"]["status"] == rows["b.py"]["status"] == Status.GRADED
     # The next run retries the infrastructure error, and only it.
     _, recorder = adder_batch(subs, tmp_path / "results")
-    assert recorder.begun == (3, 2, 1) and by_name(read_csv(tmp_path / "results"))["buggy.py"]["status"] == GRADED
+    assert recorder.begun == (3, 2, 1)
+    assert by_name(read_csv(tmp_path / "results"))["buggy.py"]["status"] == Status.GRADED
 
 
 def test_a_broken_bank_is_an_infrastructure_error_on_every_candidate_and_exit_3(tmp_path: Path) -> None:
@@ -485,7 +487,8 @@ def test_a_broken_bank_is_an_infrastructure_error_on_every_candidate_and_exit_3(
     assert result.exit_code == 3, result.output
     assert "infrastructure error" in result.output
     rows = read_csv(tmp_path / "results")
-    assert [r["status"] for r in rows] == [ERROR, ERROR] and "could not be collected" in rows[0]["message"]
+    assert [r["status"] for r in rows] == [Status.INFRASTRUCTURE_ERROR] * 2
+    assert "could not be collected" in rows[0]["message"]
 
 
 # --- the command line ---------------------------------------------------------------------------
@@ -511,14 +514,14 @@ def test_the_live_bar_shows_done_total_elapsed_and_eta() -> None:
     stream = io.StringIO()
     display = ProgressDisplay(stream, live=True, color=False)
     display.begin(total=4, done=1, todo=3)
-    display.finished({"candidate": "a\x1b[2J.py", "status": GRADED, "score": 5, "max_score": 10, "percent": 50.0,
+    display.finished({"candidate": "a\x1b[2J.py", "status": Status.GRADED, "score": 5, "max_score": 10, "percent": 50.0,
                       "duration": 1.0})
     text = stream.getvalue()
     assert "\r[##############--------------] 2/4  50%" in text and "ETA" in text
     assert "\x1b[2J" not in text and "a?[2J.py: graded 5/10 (50.0%)" in text
     display.close()
     assert clock(3725) == "1:02:05" and clock(65) == "1:05"
-    assert "invalid" in describe({"candidate": "x", "status": INVALID, "message": "bad\nzip", "duration": 0})
+    assert "invalid" in describe({"candidate": "x", "status": Status.INVALID, "message": "bad\nzip", "duration": 0})
 
 
 # --- stopping: Ctrl-C and kill -9 ---------------------------------------------------------------
@@ -546,12 +549,12 @@ def test_ctrl_c_stops_cleanly_and_the_rerun_finishes(tmp_path: Path) -> None:
     assert "interrupted" in output
     wait_for(lambda: not alive(family), 15, "the workers and their sandboxes to be gone")
     rows = by_name(read_csv(results))
-    assert len(rows) == 8 and PENDING in {r["status"] for r in rows.values()}
+    assert len(rows) == 8 and Status.PENDING in {r["status"] for r in rows.values()}
 
     rerun = subprocess.run([str(GRADER), "batch", *map(str, args)], capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     rows = by_name(read_csv(results))
-    assert {r["status"] for r in rows.values()} == {GRADED} and {r["total"] for r in rows.values()} == {"10"}
+    assert {r["status"] for r in rows.values()} == {Status.GRADED} and {r["total"] for r in rows.values()} == {"10"}
 
 
 def test_workers_of_a_batch_killed_with_sigkill_do_not_linger(tmp_path: Path) -> None:
@@ -632,7 +635,7 @@ def populate_cosine_batch(subs: Path) -> dict[str, tuple[str, str]]:
     subs.mkdir(parents=True)
     expected: dict[str, tuple[str, str]] = {}
 
-    def add(name: str, status: str = GRADED, words: str = "") -> None:
+    def add(name: str, status: str = Status.GRADED, words: str = "") -> None:
         expected[name] = (status, words)
 
     shutil.copy(REFERENCE, subs / "reference.py")
@@ -660,16 +663,16 @@ def populate_cosine_batch(subs: Path) -> dict[str, tuple[str, str]]:
         shutil.copy(HOSTILE / f"{name}.py", subs / f"hostile_{name}.py")
         add(f"hostile_{name}.py")
     broken: dict[str, tuple[str, str]] = {
-        "broken_syntax.py": (GRADED, "syntax error"),
-        "broken_empty.py": (INVALID, "empty"),
-        "broken_binary.py": (INVALID, "binary"),
-        "broken_latin1.py": (INVALID, "UTF-8"),
-        "broken_slip.zip": (INVALID, "climbs out"),
-        "broken_symlink.zip": (INVALID, "symbolic link"),
-        "broken_absolute.zip": (INVALID, "absolute path"),
-        "broken_bomb.zip": (INVALID, "zip bomb"),
-        "broken_not_a_zip.zip": (INVALID, "cannot be read"),
-        "broken_empty_folder": (INVALID, "holds none"),
+        "broken_syntax.py": (Status.GRADED, "syntax error"),
+        "broken_empty.py": (Status.INVALID, "empty"),
+        "broken_binary.py": (Status.INVALID, "binary"),
+        "broken_latin1.py": (Status.INVALID, "UTF-8"),
+        "broken_slip.zip": (Status.INVALID, "climbs out"),
+        "broken_symlink.zip": (Status.INVALID, "symbolic link"),
+        "broken_absolute.zip": (Status.INVALID, "absolute path"),
+        "broken_bomb.zip": (Status.INVALID, "zip bomb"),
+        "broken_not_a_zip.zip": (Status.INVALID, "cannot be read"),
+        "broken_empty_folder": (Status.INVALID, "holds none"),
     }
     (subs / "broken_syntax.py").write_text("def cosine_similarity(a, b)\n    return 1\n")
     (subs / "broken_empty.py").write_text("\n\n")
@@ -730,7 +733,7 @@ def test_docker_batch_of_40_gives_every_candidate_its_verdict(cosine_batch: dict
     assert rows["wrong_zipped.zip"]["total"] == rows[f"wrong_{WRONG[0].name}"]["total"]
     assert all(float(rows[f"hostile_{n}.py"]["percent"]) < 100 for n in FAST_HOSTILE)
     assert all(float(rows[name]["total"]) == 0 for name, (status, _) in cosine_batch["expected"].items()
-               if status == INVALID)
+               if status == Status.INVALID)
     OUTPUT.mkdir(exist_ok=True)
     shutil.copy(root / "results" / "report.html", OUTPUT / "batch-report-docker.html")
 

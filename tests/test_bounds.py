@@ -10,11 +10,10 @@ import time
 import numpy as np
 import pytest
 
+from grader.errors import AnswerTooLarge, SandboxTimeout
 from grader.judge import budget
 from grader.limits import Limits
 from grader.sandbox import bounds, wire
-from grader.sandbox.bounds import AnswerTooLarge
-from grader.sandbox.errors import SandboxTimeout
 from grader.sandbox.process_backend import ProcessBackend
 from grader.sandbox.session import Session
 from grader.testing import as_array

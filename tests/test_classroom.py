@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 from grader import results as model
 from grader.bank import load_bank
-from grader.cli import main
+from grader.cli.main import main
 from grader.grading import grade_sources
 from grader.integrations import classroom
 from grader.integrations.kit import secret_files

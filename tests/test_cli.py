@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from junitparser import JUnitXml
 
-from grader.cli import main
+from grader.cli.main import main
 
 from .conftest import DATA, MINI_BANK
 
@@ -87,9 +87,17 @@ def test_usage_errors_are_clear(tmp_path):
     result = run("grade", other, "--bank", DATA / "two_bank", "--sandbox", "process")
     assert result.exit_code == 2
     result = run("grade", REFERENCE, "-e", "nope", "--bank", MINI_BANK, "--sandbox", "process")
-    assert result.exit_code == 3 and "unknown exercise" in result.output
+    assert result.exit_code == 2 and "unknown exercise" in result.output  # a usage error
     result = run("grade", tmp_path / "missing.py", "--bank", MINI_BANK)
     assert result.exit_code == 2
+
+
+@pytest.mark.parametrize("command", ["grade", "batch"])
+def test_bad_limits_are_usage_errors_in_grade_and_batch_alike(tmp_path, command):
+    target = [REFERENCE] if command == "grade" else [REFERENCE.parent, "-o", tmp_path / "results"]
+    result = run(command, *target, "--bank", MINI_BANK, "--sandbox", "process", "--call-seconds", "0")
+    assert result.exit_code == 2 and "call_seconds must be a positive number" in result.output
+    assert not (tmp_path / "results" / "batch.json").exists()
 
 
 def test_validate_proves_the_mini_bank_sound():

@@ -26,9 +26,10 @@ import docker.errors
 import pytest
 from click.testing import CliRunner
 
-from grader import image as image_module
+from grader.cli.image import image_group
 from grader.limits import Limits
 from grader.sandbox import docker_backend as db
+from grader.sandbox import image as image_module
 from grader.sandbox.base import SandboxUnavailable
 
 REPO = Path(__file__).resolve().parent.parent
@@ -177,7 +178,7 @@ def test_requirements_pin_torch_to_the_cpu_release() -> None:
 
 
 def test_image_commands_have_help_with_an_example() -> None:
-    group = image_module.image_command()
+    group = image_group
     assert group.name == "image"
     assert set(group.commands) >= {"build", "status", "tag"}
     for name in group.commands:
@@ -408,7 +409,7 @@ def test_a_killed_graders_container_is_swept_by_the_next_one(
 
 @pytest.mark.docker
 def test_the_worker_serves_a_session(backend: db.DockerBackend) -> None:
-    from grader.sandbox.errors import SandboxMemory, SandboxTimeout
+    from grader.errors import SandboxMemory, SandboxTimeout
     from grader.sandbox.session import Session
 
     source = textwrap.dedent("""

@@ -25,7 +25,7 @@ PROBE = r"""
 import gc, importlib, pkgutil, warnings
 import grader
 for module in pkgutil.walk_packages(grader.__path__, "grader."):
-    if not module.name.endswith(".worker"):  # the sandbox's own entry point, run as a script
+    if not module.name.endswith((".worker", ".__main__")):  # entry points, run as scripts
         importlib.import_module(module.name)
 from grader.sandbox.choose import choose_backend
 backend, warning = choose_backend("auto")

@@ -24,7 +24,7 @@ import pytest
 from click.testing import CliRunner
 
 from grader.bank import load_bank
-from grader.cli import main
+from grader.cli.main import main
 from grader.grading import grade_sources
 from grader.integrations import gradescope
 from grader.reports import WRITERS

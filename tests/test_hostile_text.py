@@ -37,7 +37,9 @@ CONTROL = ("\x1b", "\x07", "\r", "\ud800", "\u202e")
 MARKERS = ("<h2>", "</table>", "<script>", *CONTROL)
 
 
-def grade(tmp_path: Path, source: str, feedback: str) -> tuple[subprocess.CompletedProcess[str], Path]:
+def grade(
+    tmp_path: Path, source: str, feedback: str, sandbox: str = "process"
+) -> tuple[subprocess.CompletedProcess[str], Path]:
     submission = tmp_path / "cosine_similarity.py"
     submission.write_text(source, encoding="utf-8")
     out = tmp_path / "out"
@@ -45,7 +47,7 @@ def grade(tmp_path: Path, source: str, feedback: str) -> tuple[subprocess.Comple
     env = dict(os.environ, GITHUB_OUTPUT=str(out / "github_output"), GITHUB_STEP_SUMMARY=str(out / "summary.md"))
     command = [
         str(Path(sys.executable).parent / "grader"), "grade", str(submission), "-e", "cosine_similarity",
-        "--sandbox", "process", "--feedback", feedback, "--junit", str(out / "report.xml"),
+        "--sandbox", sandbox, "--feedback", feedback, "--junit", str(out / "report.xml"),
         "--json", str(out / "report.json"), "--markdown", str(out / "report.md"), "--format", "classroom",
     ]
     result = subprocess.run(command, capture_output=True, env=env, timeout=300)
@@ -54,10 +56,15 @@ def grade(tmp_path: Path, source: str, feedback: str) -> tuple[subprocess.Comple
     return decoded, out
 
 
-@pytest.mark.parametrize("feedback", ["full", "summary", "none"])
-@pytest.mark.parametrize("where", ["import", "call"])
-def test_hostile_text_leaves_every_report_valid_and_truthful(tmp_path, where, feedback):
-    run, out = grade(tmp_path, AT_IMPORT if where == "import" else AT_CALL, feedback)
+CASES = [
+    *[("process", where, feedback) for where in ("import", "call") for feedback in ("full", "summary", "none")],
+    *[pytest.param("docker", where, "full", marks=pytest.mark.docker) for where in ("import", "call")],
+]
+
+
+@pytest.mark.parametrize(("sandbox", "where", "feedback"), CASES)
+def test_hostile_text_leaves_every_report_valid_and_truthful(tmp_path, sandbox, where, feedback):
+    run, out = grade(tmp_path, AT_IMPORT if where == "import" else AT_CALL, feedback, sandbox)
     assert run.returncode == 0, run.stderr
     for stream in (run.stdout, run.stderr):
         assert not any(marker in stream for marker in CONTROL), stream

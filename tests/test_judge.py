@@ -6,7 +6,9 @@ import pytest
 
 from grader.grading import grade_sources
 from grader.judge.plugin import classify
+from grader.judge.proxy import Handle, SubmissionProxy
 from grader.judge.remote import CandidateError, RemoteError, raise_remote
+from grader.limits import Limits
 from grader.results import Outcome
 from grader.sandbox.fake import FakeBackend
 from grader.submission import SourceFile, read_source
@@ -112,3 +114,27 @@ def test_classify_maps_remote_exceptions():
     assert classify(info.value)[0] is Outcome.NOT_IMPLEMENTED
     assert classify(AssertionError("x"))[0] is Outcome.FAILED
     assert classify(TypeError("odd value"))[0] is Outcome.ERROR
+
+
+COUNTER = '''
+class Counter:
+    def __init__(self):
+        self.n = 0
+
+    def add(self, k):
+        self.n += k
+        return self.n
+
+
+def make():
+    return Counter()
+'''
+
+
+def test_objects_stay_in_the_sandbox_as_handles_with_methods_and_attributes():
+    session = FakeBackend().open_session(Limits.default())
+    assert session.load("counter", COUNTER, "counter.py")["ok"]
+    counter = SubmissionProxy(session, "counter").make()
+    assert isinstance(counter, Handle) and counter.type_name == "Counter"
+    assert counter.call_method("add", 2) == 2 and counter.call_method("add", k=3) == 5
+    assert counter.get("n") == 5

@@ -11,8 +11,9 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from grader.bank import BankError, load_bank
-from grader.cli import main
+from grader.bank import load_bank
+from grader.cli.main import main
+from grader.errors import BankError
 from grader.integrations.kit import check_no_secrets
 
 BANK = load_bank()

@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from grader.errors import SandboxCrashed, SandboxTimeout
 from grader.limits import Limits
 from grader.sandbox import wire
-from grader.sandbox.errors import SandboxCrashed, SandboxTimeout
 from grader.sandbox.process_backend import ProcessBackend, isolation_available
 from grader.sandbox.session import Session
 

@@ -8,5 +8,6 @@
   from the wheels it carries and writes ``results.json``.
 * :mod:`grader.integrations.formats`: ``grader grade --format classroom|gradescope``.
 
-See docs/integrations.md, which also states what each setting trusts.
+The commands over them are in :mod:`grader.cli` (no click here). See docs/integrations.md, which
+also states what each setting trusts.
 """

@@ -18,23 +18,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
-
 from grader.bank import Exercise
-from grader.integrations._cli import (
-    chosen_exercises,
-    ensure_empty_folder,
-    exercises_options,
-    output_folder,
-    translate_errors,
-)
 from grader.integrations.kit import check_no_secrets, exercise_table, getting_started, write_materials
-from grader.results import Feedback
+from grader.pins import TORCH_CPU_INDEX, TORCH_REQUIREMENT
 
 STEP_ID = "nlpgrader"  # letters only: the reporter rejects other characters in `runners` on some paths
 REPORTER = "classroom-resources/autograding-grading-reporter@v1"
 CHECKOUT_PATH = ".nlp-grader"
-TORCH_INDEX = "https://download.pytorch.org/whl/cpu"  # torch 2.13.0 from PyPI is the multi-GB CUDA build
 
 WORKFLOW = """\
 # Written by `grader classroom init`. GitHub Classroom reads the "Points X/Y" notice of the
@@ -69,7 +59,7 @@ jobs:
         persist-credentials: false
     - name: Install nlp-grader
       run: |
-        python -m pip install --quiet torch==2.13.0 --index-url {torch_index}
+        python -m pip install --quiet {torch} --index-url {torch_index}
         python -m pip install --quiet ./{checkout}
     - name: nlp-grader
       id: {step}
@@ -92,7 +82,8 @@ def workflow(exercises: list[Exercise], *, repo: str, ref: str = "main", bank_pa
     """The text of ``.github/workflows/classroom.yml``."""
     return WORKFLOW.format(
         repo=repo, ref=ref, checkout=CHECKOUT_PATH, bank_path=bank_path.strip("/"), secret=secret,
-        torch_index=TORCH_INDEX, step=STEP_ID, env=f"{STEP_ID.upper()}_RESULTS", reporter=REPORTER,
+        torch=TORCH_REQUIREMENT, torch_index=TORCH_CPU_INDEX, step=STEP_ID, env=f"{STEP_ID.upper()}_RESULTS",
+        reporter=REPORTER,
         exercises=" ".join(f"-e {e.slug}" for e in exercises), feedback=feedback,
     )
 
@@ -128,39 +119,3 @@ def init_template(exercises: list[Exercise], out: Path, **options: str) -> Path:
     target.write_text(workflow(exercises, **options), encoding="utf-8")
     check_no_secrets(out, exercises)
     return out
-
-
-@click.group(name="classroom")
-def classroom_group() -> None:
-    """GitHub Classroom: a template repository graded by nlp-grader in Actions."""
-
-
-@classroom_group.command(name="init")
-@exercises_options
-@output_folder
-@click.option("--grader-repo", required=True, metavar="OWNER/NAME",
-              help="GitHub repository holding nlp-grader and the bank, checked out by the workflow.")
-@click.option("--grader-ref", default="main", show_default=True, help="Branch, tag or commit of it.")
-@click.option("--bank-path", default="exercises", show_default=True, help="The bank's folder in that repository.")
-@click.option("--token-secret", default="NLP_GRADER_TOKEN", show_default=True,
-              help="Secret with read access, when that repository is private.")
-@click.option("--feedback", type=click.Choice([f.value for f in Feedback]), default="summary", show_default=True,
-              help="What students see of each hidden test.")
-@translate_errors
-def init_command(exercises: tuple[str, ...], bank: Path | None, output: Path, grader_repo: str, grader_ref: str,
-                 bank_path: str, token_secret: str, feedback: str) -> None:
-    """Write a GitHub Classroom template repository: stubs, statements, public tests, workflow.
-
-    Example: grader classroom init -e tfidf --grader-repo my-org/nlp-grader -o tfidf-assignment/
-    """
-    if grader_repo.count("/") != 1:
-        raise click.BadParameter("give OWNER/NAME", param_hint="--grader-repo")
-    chosen = chosen_exercises(bank, exercises)
-    ensure_empty_folder(output)
-    init_template(chosen, output, repo=grader_repo, ref=grader_ref, bank_path=bank_path, secret=token_secret,
-                  feedback=feedback)
-    click.echo(f"wrote the template repository to {output}")
-    click.echo(f"The workflow checks out {grader_repo}@{grader_ref}; if it is private, give the students' "
-               f"repositories an organization secret {token_secret} that can read it.")
-    click.echo("Students control their repository and its workflow: for grades that count, regrade their "
-               "repositories yourself with the docker sandbox (docs/integrations.md).")

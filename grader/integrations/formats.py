@@ -18,8 +18,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-import click
-
+from grader.errors import UsageError
 from grader.reports import classroom, gradescope, markdown
 from grader.results import SubmissionResult
 
@@ -30,7 +29,7 @@ def stdout_formats(formats: tuple[str, ...]) -> list[str]:
     """The formats that will be written to stdout; more than one is a usage error."""
     taken = [f for f in dict.fromkeys(formats) if f == "gradescope" or not os.environ.get("GITHUB_OUTPUT")]
     if len(taken) > 1:
-        raise click.UsageError(f"--format {' and '.join(taken)} would both write to stdout; choose one")
+        raise UsageError(f"--format {' and '.join(taken)} would both write to stdout; choose one")
     return taken
 
 

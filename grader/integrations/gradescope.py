@@ -12,7 +12,7 @@ What the zip holds::
     bank/<slug>/                   the selected exercises: statement, stub, probes, public and
                                    hidden tests (no reference, no known-wrong variants)
     wheelhouse/*.whl               nlp-grader and every dependency, pinned to the versions the
-                                   building machine runs (torch 2.13.0 CPU: ~200 MB)
+                                   building machine runs (torch's CPU build: ~200 MB)
 
 ``setup.sh`` installs from the wheelhouse with ``pip --no-index``: no package index is needed.
 
@@ -40,22 +40,20 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import click
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from grader import __version__
 from grader.atomic import open_atomically, write_text_atomically
-from grader.bank import PROJECT_ROOT, BankError, Exercise, load_bank, secret_paths, select
+from grader.bank import PROJECT_ROOT, Exercise, load_bank, secret_paths, select
+from grader.errors import BankError, IntegrationFault
 from grader.grading import grade, new_seed
-from grader.integrations._cli import IntegrationFault, chosen_exercises, exercises_options, translate_errors
-from grader.judge.runner import BankTestsBroken
+from grader.names import readable_name
+from grader.pins import TORCH_CPU_INDEX, TORCH_VERSION
 from grader.reports import gradescope as results_format
-from grader.reports import table
 from grader.results import Feedback, SubmissionResult, redact
-from grader.sandbox.base import SandboxUnavailable
 from grader.sandbox.choose import choose_backend
-from grader.submission import SubmissionError
+from grader.submission import find_answer
 
 CONFIG_NAME = "nlp-grader.json"
 WHEELHOUSE_ENV = "GRADER_WHEELHOUSE"
@@ -151,6 +149,9 @@ def judge_requirements(root: str = "nlp-grader") -> list[str]:
             if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
                 todo.append(requirement.name)
     del pins[canonicalize_name(root)]
+    if pins.get("torch", TORCH_VERSION).split("+")[0] != TORCH_VERSION:
+        raise IntegrationFault(f"this machine runs torch {pins['torch']}, but nlp-grader pins {TORCH_VERSION} "
+                               "(grader/pins.py): run make setup")
     return [f"{name}=={version}" for name, version in sorted(pins.items())]
 
 
@@ -172,7 +173,7 @@ def ensure_wheels(cache: Path, pins: list[str], echo: Echo) -> Path:
     torch = [p.name for p in target.glob("torch-*.whl")]
     if torch and not any("+cpu" in name for name in torch):
         raise IntegrationFault(f"{target} holds {torch[0]}, not torch's CPU build: point pip at the CPU wheels "
-                               "(PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu) and delete that folder")
+                               f"(PIP_EXTRA_INDEX_URL={TORCH_CPU_INDEX}) and delete that folder")
     (target / ".complete").write_text("ok\n")
     return target
 
@@ -282,7 +283,7 @@ def run_autograder(config_path: Path, submission: Path, results: Path) -> Submis
     with tempfile.TemporaryDirectory(prefix="nlp-grader-submission-") as staging:
         folder = stage_submission(submission, exercises, Path(staging))
         result = grade(folder, exercises, backend, seed=new_seed(), explicit=True)
-    result = dataclasses.replace(result, submission=str(submission))
+    result = dataclasses.replace(result, submission=readable_name(str(submission)))
     results.parent.mkdir(parents=True, exist_ok=True)
     redacted = redact(result, Feedback(config.feedback))
     write_text_atomically(results, lambda fp: results_format.write(redacted, fp, visibility=config.visibility))
@@ -292,81 +293,13 @@ def run_autograder(config_path: Path, submission: Path, results: Path) -> Submis
 def stage_submission(submission: Path, exercises: list[Exercise], staging: Path) -> Path:
     """Gather each exercise's file into ``staging`` under the name the grader looks for.
 
-    Students upload a file, several, or a zip with folders: a file is taken at the top level,
-    else wherever it is if its name is unique, else (for one exercise) the only ``.py`` file.
-    Symbolic links are copied as links, so the grader refuses them instead of following them.
+    Students upload a file, several, or a zip with folders: :func:`grader.submission.find_answer`
+    says which file answers each exercise. Symbolic links are copied as links, so the grader
+    refuses them instead of following them.
     """
     root = submission.resolve()
     for exercise in exercises:
-        found = _find(root, exercise, single=len(exercises) == 1)
+        found = find_answer(root, exercise, single=len(exercises) == 1)
         if found is not None:
             shutil.copy2(found, staging / exercise.file, follow_symlinks=False)
     return staging
-
-
-def _find(root: Path, exercise: Exercise, single: bool) -> Path | None:
-    if (root / exercise.file).exists() or (root / exercise.file).is_symlink():
-        return root / exercise.file
-    inside = [p for p in root.rglob("*.py") if _within(p, root)]
-    named = [p for p in inside if p.name == exercise.file]
-    if len(named) == 1:
-        return named[0]
-    return inside[0] if single and len(inside) == 1 and not named else None
-
-
-def _within(path: Path, root: Path) -> bool:
-    """False for anything reached through a link that leaves the submission folder."""
-    return path.is_symlink() or path.resolve().is_relative_to(root)
-
-
-# --- commands ---------------------------------------------------------------------------------
-
-@click.group(name="gradescope")
-def gradescope_group() -> None:
-    """Gradescope: build an autograder.zip, and the command it runs for each submission."""
-
-
-@gradescope_group.command(name="build")
-@exercises_options
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=Path("autograder.zip"),
-              show_default=True, help="The zip to write.")
-@click.option("--wheelhouse", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help=f"Wheel cache folder, reused between builds [default: ${WHEELHOUSE_ENV} or ./wheelhouse].")
-@click.option("--feedback", type=click.Choice([f.value for f in Feedback]), default="summary", show_default=True,
-              help="What students see of each hidden test (full shows expected values).")
-@click.option("--visibility", type=click.Choice(results_format.VISIBILITIES),
-              default=results_format.DEFAULT_VISIBILITY, show_default=True,
-              help="When students see each hidden test's result.")
-@translate_errors
-def build_command(exercises: tuple[str, ...], bank: Path | None, output: Path, wheelhouse: Path | None,
-                  feedback: str, visibility: str) -> None:
-    """Build a Gradescope autograder.zip that installs offline and grades with the hidden tests.
-
-    Example: grader gradescope build -e cosine_similarity -o autograder.zip
-    """
-    chosen = chosen_exercises(bank, exercises)
-    cache = wheelhouse or Path(os.environ.get(WHEELHOUSE_ENV) or PROJECT_ROOT / "wheelhouse")
-    config = AutograderConfig(tuple(e.slug for e in chosen), feedback=feedback, visibility=visibility)
-    build_autograder(chosen, output, cache=cache, config=config, echo=lambda line: click.echo(line, err=True))
-    click.echo(str(output))
-
-
-@gradescope_group.command(name="run")
-@click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help=f"The zip's {CONFIG_NAME}.")
-@click.option("--submission", required=True, type=click.Path(file_okay=False, exists=True, path_type=Path),
-              help="The student's files.")
-@click.option("--results", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write results.json.")
-@translate_errors
-def run_command(config_path: Path, submission: Path, results: Path) -> None:
-    """Grade a submission inside Gradescope's container and write results.json (run_autograder's job).
-
-    Example: grader gradescope run --config nlp-grader.json --submission sub/ --results results.json
-    """
-    try:
-        result = run_autograder(config_path, submission, results)
-    except (SandboxUnavailable, SubmissionError, BankTestsBroken) as exc:
-        raise IntegrationFault(str(exc)) from None
-    # Gradescope shows stdout to instructors only (no stdout_visibility is set): the full table.
-    table.write(result, sys.stdout)

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from grader.sandbox.errors import SandboxTimeout
+from grader.errors import SandboxTimeout
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -13,15 +13,13 @@ from typing import Any
 import numpy as np
 import pytest
 
+from grader.errors import AnswerTooLarge, SandboxCrashed, SandboxMemory, SandboxTimeout, SandboxUnavailable
 from grader.judge import budget
 from grader.judge.forbidden import ForbiddenWatch
 from grader.judge.proxy import SubmissionProxy
 from grader.judge.remote import MissingFunction, SubmissionLoadError, remote_of
+from grader.judge.seeds import case_rng
 from grader.results import Outcome, TestResult
-from grader.sandbox.base import SandboxUnavailable
-from grader.sandbox.bounds import AnswerTooLarge
-from grader.sandbox.errors import SandboxCrashed, SandboxMemory, SandboxTimeout
-from grader.testing import case_rng
 
 MESSAGE_CHARS = 2000
 SANDBOX_OUTCOMES = (

@@ -12,13 +12,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from grader.errors import AnswerTooLarge, SandboxCrashed
 from grader.judge import budget
 from grader.judge.forbidden import ForbiddenWatch
-from grader.judge.remote import Handle, MissingFunction, RemoteError, raise_remote
+from grader.judge.remote import MissingFunction, RemoteError, raise_remote
 from grader.sandbox import wire
-from grader.sandbox.bounds import AnswerTooLarge
-from grader.sandbox.errors import SandboxCrashed
-from grader.sandbox.session import Session
+from grader.sandbox.base import SandboxSession
 
 
 class SubmissionProxy:
@@ -26,7 +25,7 @@ class SubmissionProxy:
 
     def __init__(
         self,
-        session: Session,
+        session: SandboxSession,
         module: str,
         probes: str | None = None,
         on_output: Callable[[str], None] | None = None,
@@ -130,3 +129,25 @@ class SubmissionProxy:
 
     def _handle(self, handle_id: int, type_name: str) -> Handle:
         return Handle(self, handle_id, type_name)
+
+
+class Handle:
+    """An object that stayed in the sandbox (a model, an iterator...). Use it through calls."""
+
+    def __init__(self, proxy: SubmissionProxy, handle_id: int, type_name: str) -> None:
+        self._proxy = proxy
+        self.handle_id = handle_id
+        self.type_name = type_name
+
+    def call_method(self, name: str, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
+        """Call ``obj.name(*args, **kwargs)`` in the sandbox."""
+        return self._proxy.request(
+            {"op": "method", "handle": self.handle_id, "name": name}, args, kwargs, timeout
+        )
+
+    def get(self, name: str) -> Any:
+        """Read ``obj.name`` from the sandbox."""
+        return self._proxy.request({"op": "getattr", "handle": self.handle_id, "name": name})
+
+    def __repr__(self) -> str:
+        return f"<sandbox object {self.type_name} #{self.handle_id}>"

@@ -3,17 +3,17 @@
 An exception raised in the sandbox crosses as data (type name, message, traceback text). The judge
 rebuilds a builtin exception of the nearest builtin type *from the message alone*, so that
 ``pytest.raises(ValueError)`` works; anything else arrives as :class:`CandidateError`. Every
-rebuilt exception carries the remote details in ``grader_remote``.
+rebuilt exception carries the remote details in ``grader_remote``. (Objects that stay in the
+sandbox come back as :class:`grader.judge.proxy.Handle`.)
 """
 
 from __future__ import annotations
 
 import builtins
 import dataclasses
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
-if TYPE_CHECKING:
-    from grader.judge.proxy import SubmissionProxy
+from grader.errors import CandidateFailure
 
 # Builtin types a test may reasonably expect. Everything else becomes CandidateError.
 RERAISED = frozenset(
@@ -57,7 +57,7 @@ class RemoteError:
         return f"{self.type_name}: {self.message}" if self.message else self.type_name
 
 
-class CandidateError(Exception):
+class CandidateError(CandidateFailure):
     """The candidate's code raised an exception that is not a re-raisable builtin."""
 
     def __init__(self, remote: RemoteError) -> None:
@@ -65,7 +65,7 @@ class CandidateError(Exception):
         self.grader_remote = remote
 
 
-class MissingFunction(Exception):
+class MissingFunction(CandidateFailure):
     """The candidate's module does not define the function a test called."""
 
     def __init__(self, name: str) -> None:
@@ -73,7 +73,7 @@ class MissingFunction(Exception):
         self.name = name
 
 
-class SubmissionLoadError(Exception):
+class SubmissionLoadError(CandidateFailure):
     """The submission could not be loaded: every test that needs it ends with this message."""
 
     def __init__(self, message: str, cause: BaseException | None = None) -> None:
@@ -96,25 +96,3 @@ def remote_of(exc: BaseException) -> RemoteError | None:
     """The remote details of an exception that came from the sandbox, else None."""
     remote = getattr(exc, "grader_remote", None)
     return remote if isinstance(remote, RemoteError) else None
-
-
-class Handle:
-    """An object that stayed in the sandbox (a model, an iterator...). Use it through calls."""
-
-    def __init__(self, proxy: SubmissionProxy, handle_id: int, type_name: str) -> None:
-        self._proxy = proxy
-        self.handle_id = handle_id
-        self.type_name = type_name
-
-    def call_method(self, name: str, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
-        """Call ``obj.name(*args, **kwargs)`` in the sandbox."""
-        return self._proxy.request(
-            {"op": "method", "handle": self.handle_id, "name": name}, args, kwargs, timeout
-        )
-
-    def get(self, name: str) -> Any:
-        """Read ``obj.name`` from the sandbox."""
-        return self._proxy.request({"op": "getattr", "handle": self.handle_id, "name": name})
-
-    def __repr__(self) -> str:
-        return f"<sandbox object {self.type_name} #{self.handle_id}>"

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from grader.bank import Exercise
+from grader.errors import BankTestsBroken, SandboxCrashed, SandboxFailure, SandboxMemory, SandboxTimeout
 from grader.judge.forbidden import ForbiddenWatch
 from grader.judge.plugin import JudgePlugin
 from grader.judge.proxy import SubmissionProxy
@@ -19,21 +20,16 @@ from grader.judge.remote import RemoteError, SubmissionLoadError
 from grader.limits import Limits
 from grader.names import readable_name
 from grader.results import ExerciseResult, Outcome
-from grader.sandbox.errors import SandboxCrashed, SandboxFailure, SandboxMemory, SandboxTimeout
-from grader.sandbox.session import Session
+from grader.sandbox.base import SandboxSession
 from grader.submission import SourceFile
 
 EMPTY_INI = Path(__file__).with_name("pytest.ini")
 
 
-class BankTestsBroken(Exception):
-    """The exercise's tests could not be collected: the bank is at fault, not the candidate."""
-
-
 def run_exercise(
     exercise: Exercise,
     submitted: SourceFile,
-    session: Session,
+    session: SandboxSession,
     seed: int,
     limits: Limits,
     tests: Path | None = None,
@@ -81,7 +77,7 @@ def _watch(exercise: Exercise, submitted: SourceFile) -> ForbiddenWatch | None:
 
 
 def _load(
-    exercise: Exercise, submitted: SourceFile, session: Session, module: str, seconds: float,
+    exercise: Exercise, submitted: SourceFile, session: SandboxSession, module: str, seconds: float,
     watch: ForbiddenWatch | None = None,
 ) -> SubmissionLoadError | None:
     """Load the candidate's module (and the exercise's probes); a failure becomes a verdict."""

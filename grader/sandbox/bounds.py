@@ -23,18 +23,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from grader.errors import AnswerTooLarge
 from grader.sandbox import wire
-from grader.sandbox.errors import SandboxFailure
 from grader.sandbox.untrusted import clean_text
+
+__all__ = ["AnswerTooLarge", "MAX_JSON_DEPTH", "read_answer", "response_length"]
 
 # Each level of a value is at most three levels of JSON ({"$": "dict", "v": [[key, value]]}), and
 # the response wraps the value in two more.
 MAX_JSON_DEPTH = 3 * (wire.MAX_DEPTH + 1) + 4
 PAYLOAD_TAGS = ("nd", "scalar", "bytes")  # their "v" is base64, checked when it is decoded
-
-
-class AnswerTooLarge(SandboxFailure):
-    """An answer over one of the caps: refused unread, as the outcome ``error``."""
 
 
 def response_length(header: bytes) -> int:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from grader.sandbox.base import Backend, SandboxUnavailable
+from grader.errors import SandboxUnavailable
+from grader.sandbox.base import Backend
 from grader.sandbox.process_backend import ProcessBackend
 
 CHOICES = ("auto", "docker", "process")

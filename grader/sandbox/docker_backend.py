@@ -30,9 +30,11 @@ import docker
 import docker.errors
 import requests
 
-from grader.image import ImageError, docker_client, expected_image_tag, image_exists
+from grader.errors import ImageError, SandboxUnavailable
 from grader.limits import Limits
-from grader.sandbox.base import ExitInfo, SandboxUnavailable
+from grader.sandbox.base import ExitInfo
+from grader.sandbox.image import docker_client, expected_image_tag, image_exists
+from grader.sandbox.session import Session
 
 SANDBOX_USER = "65534:65534"  # nobody:nogroup
 TMPFS = "/tmp:rw,nosuid,nodev,size=256m"  # tmpfs pages count against --memory too
@@ -173,6 +175,10 @@ class DockerBackend:
         self._image = image
         self._client: docker.DockerClient | None = None
         self._swept = False
+
+    def open_session(self, limits: Limits) -> Session:
+        """A session whose workers run in containers of this backend."""
+        return Session(self, limits)
 
     def start(self, limits: Limits, command: Sequence[str] | None = None) -> DockerSandbox:
         """Launch a fresh container under these limits; ``command`` replaces the worker (tests)."""

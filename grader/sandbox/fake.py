@@ -14,9 +14,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from grader.errors import SandboxFailure
 from grader.limits import Limits
 from grader.sandbox import bounds, wire
-from grader.sandbox.session import CapturedOutput
+from grader.sandbox.base import CapturedOutput, RunningSandbox
 
 
 def _worker_module() -> Any:
@@ -52,7 +53,7 @@ class FakeSession:
         self.output.add(printed.getvalue().encode())
         return bounds.read_answer(wire.pack_frame(response)[wire.HEADER.size :])
 
-    def kill(self, reason: Exception | None = None) -> None:
+    def kill(self, reason: SandboxFailure | None = None) -> None:
         self._worker = _worker_module().Worker()
 
     def new_exercise(self) -> None:
@@ -73,5 +74,10 @@ class FakeBackend:
 
     name = "fake"
 
+    def start(self, limits: Limits) -> RunningSandbox:
+        """The fake runs no worker process: its sessions serve requests themselves."""
+        raise NotImplementedError("the fake backend serves sessions in-process; use open_session")
+
     def open_session(self, limits: Limits) -> FakeSession:
+        """A session served in this process, by the real worker's code."""
         return FakeSession(limits)

@@ -37,8 +37,10 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from grader.errors import SandboxUnavailable
 from grader.limits import Limits
-from grader.sandbox.base import ExitInfo, SandboxUnavailable
+from grader.sandbox.base import ExitInfo
+from grader.sandbox.session import Session
 from grader.sandbox.tree_limits import TreeLimit, kill_tree
 
 WORKER = Path(__file__).with_name("worker.py")  # finds wire.py beside itself
@@ -121,6 +123,10 @@ class ProcessBackend:
         # every hidden test and reference, whichever bank is graded.
         self.hide = list(dict.fromkeys([Path(p).resolve() for p in hide] + repository_copies(self.runtime)))
         self.markers: list[str] = []  # one per worker started: lets a caller check none survives
+
+    def open_session(self, limits: Limits) -> Session:
+        """A session whose workers run as subprocesses of this backend."""
+        return Session(self, limits)
 
     def start(self, limits: Limits) -> ProcessSandbox:
         """Launch a fresh worker under these limits."""

@@ -22,36 +22,13 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from grader.errors import AnswerTooLarge, SandboxCrashed, SandboxFailure, SandboxMemory, SandboxTimeout
 from grader.limits import Limits
 from grader.sandbox import bounds, wire
-from grader.sandbox.base import Backend, RunningSandbox
-from grader.sandbox.errors import SandboxCrashed, SandboxFailure, SandboxMemory, SandboxTimeout
-from grader.sandbox.untrusted import clean_text
+from grader.sandbox.base import Backend, CapturedOutput, RunningSandbox
 
 READ_CHUNK = 1 << 20
 MAX_STRIKES = 2  # kills or deaths of the worker in one exercise before the rest is not run
-
-
-class CapturedOutput:
-    """The candidate's stdout/stderr: the first ``cap`` bytes kept, the rest only counted."""
-
-    def __init__(self, cap: int) -> None:
-        self.cap = cap
-        self.kept = bytearray()
-        self.dropped = 0
-
-    def add(self, chunk: bytes) -> None:
-        room = self.cap - len(self.kept)
-        self.kept += chunk[: max(room, 0)]
-        self.dropped += max(len(chunk) - max(room, 0), 0)
-
-    def take(self) -> str:
-        """Everything captured since the last take, as text."""
-        text = clean_text(self.kept.decode("utf-8", errors="replace"))
-        if self.dropped:
-            text += f"\n[... {self.dropped} more bytes of output were dropped]"
-        self.kept, self.dropped = bytearray(), 0
-        return text
 
 
 class Session:
@@ -102,7 +79,7 @@ class Session:
             raise self._fail(SandboxTimeout(self._timeout_message(timeout))) from None
         except _WorkerGone:
             raise self._death() from None
-        except bounds.AnswerTooLarge as exc:
+        except AnswerTooLarge as exc:
             if self._inbox:  # the rest of an oversized frame was never read: the channel is out of step
                 self.kill(exc)
             raise
@@ -279,7 +256,7 @@ class Session:
             self._drain_stderr(sandbox)
 
 
-_STRIKE_NAMES = {SandboxTimeout: "timeout", SandboxMemory: "memory", bounds.AnswerTooLarge: "refused answer"}
+_STRIKE_NAMES = {SandboxTimeout: "timeout", SandboxMemory: "memory", AnswerTooLarge: "refused answer"}
 
 
 class _Deadline(Exception):

@@ -196,7 +196,8 @@ def _as_numpy(value: Any) -> dict | None:
         name = value.dtype.name
         if name not in ALLOWED_DTYPES:
             return None
-        plain = numpy.ascontiguousarray(numpy.asarray(value), dtype=value.dtype.newbyteorder("<"))
+        # ascontiguousarray returns at least one dimension: reshape, so a 0-d array stays 0-d.
+        plain = numpy.ascontiguousarray(value, dtype=value.dtype.newbyteorder("<")).reshape(value.shape)
         return {
             "$": "nd",
             "dtype": name,

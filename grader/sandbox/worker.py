@@ -9,7 +9,7 @@ frame channel by accident.
 Nothing here is trusted by the judge: the candidate's code runs in this process and could
 replace any of it. The worker exists to make honest submissions easy to serve, not to defend.
 
-Requests (``op``): ping, load, call, probe, method, getattr, release.
+Requests (``op``): load, call, probe, method (on a handle), getattr (of a handle).
 Responses: ``{"id", "ok": true, "value"[, "args", "kwargs"]}`` or
 ``{"id", "ok": false, "error": {"kind", "type", "builtin", "message", "traceback"[, "lineno"]}}``
 where kind is one of exception, missing, load, protocol. Either may carry ``"forbidden": [{"name",
@@ -65,11 +65,12 @@ class Trap:
     soon as anything imports it (an import hook on ``sys.meta_path``, however the import is
     spelt), so that no package is imported for the trap's sake. A class is trapped in place
     (``__init__``, ``__call__`` and ``forward``), so its identity, subclasses and isinstance
-    checks are unchanged; a function is replaced by a wrapper wherever its package holds it under
-    any name. A call counts when the nearest frame outside the libraries and the worker is in a
-    watched file: a library calling a forbidden function for its own purposes is not the
-    candidate's doing. The candidate can undo all of this; the judge takes a reported call as
-    evidence and its absence as nothing.
+    checks are unchanged; a plain function is replaced by a wrapper wherever its package holds it
+    under any name (other callables, such as numpy's ufuncs, are left to the static scan). A call
+    counts when the nearest frame outside the libraries and the worker is in a watched file: a
+    library calling a forbidden function for its own purposes is not the candidate's doing. The
+    candidate can undo all of this; the judge takes a reported call as evidence and its absence
+    as nothing.
     """
 
     MAX_HITS = 50
@@ -96,9 +97,11 @@ class Trap:
     def awaits(self, package: str) -> bool:
         return any(name.split(".")[0] == package for name in self.pending)
 
-    def install_pending(self) -> None:
-        """Trap what waited for its package, once something imported it."""
-        for name in [n for n in self.pending if n.split(".")[0] in sys.modules]:
+    def install_pending(self, done: str = "") -> None:
+        """Trap what waited for its package, once something imported it and it finished (``done``
+        has just run: torch imports numpy halfway through its own import, and must not be reached
+        before it is itself done)."""
+        for name in [n for n in self.pending if n.split(".")[0] == done or _imported(n.split(".")[0])]:
             self.pending.discard(name)
             self._install(name)
 
@@ -117,7 +120,9 @@ class Trap:
                 if method is not None and attr in dir(target) and method is not getattr(object, attr, None):
                     with contextlib.suppress(Exception):  # a read-only attribute: left as it is
                         setattr(target, attr, self._wrap(method, name))
-        elif callable(target):
+        elif isinstance(target, (types.FunctionType, types.BuiltinFunctionType)):
+            # Plain functions only: a ufunc or another callable object replaced by a function would
+            # lose what its library relies on (numpy.logaddexp.reduce); those the static scan finds.
             wrapper = self._wrap(target, name)
             top = name.split(".")[0]
             for module_name, module in list(sys.modules.items()):
@@ -155,6 +160,12 @@ class Trap:
 @functools.lru_cache(maxsize=4096)
 def _real(filename: str) -> str:
     return os.path.realpath(filename)
+
+
+def _imported(package: str) -> bool:
+    """Whether ``package`` is imported and done initialising."""
+    module = sys.modules.get(package)
+    return module is not None and not getattr(getattr(module, "__spec__", None), "_initializing", False)
 
 
 def _resolve(name: str) -> Any:
@@ -200,7 +211,7 @@ class _TrappingLoader:
 
     def exec_module(self, module: Any) -> None:
         self.inner.exec_module(module)
-        TRAP.install_pending()
+        TRAP.install_pending(done=module.__name__)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
@@ -265,9 +276,6 @@ class Worker:
         except BaseException as exc:  # noqa: BLE001 - SystemExit and friends are candidate errors
             return _error(request_id, "exception", exc)
 
-    def op_ping(self, request: dict) -> dict:
-        return {"value": {"python": sys.version.split()[0]}}
-
     def op_load(self, request: dict) -> dict:
         name, source, filename = request["module"], request["source"], request["filename"]
         module = types.ModuleType(name)
@@ -308,11 +316,6 @@ class Worker:
     def op_getattr(self, request: dict) -> dict:
         target = self._lookup_handle(request["handle"], "")
         return self._respond(getattr(target, request["name"]))
-
-    def op_release(self, request: dict) -> dict:
-        for handle_id in request.get("handles", []):
-            self.handles.pop(handle_id, None)
-        return {"value": None}
 
     # -- helpers -------------------------------------------------------------------------------
 

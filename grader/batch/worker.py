@@ -1,0 +1,222 @@
+"""The worker side of a batch: one process of the pool, grading one candidate at a time.
+
+The judge runs pytest in-process, so a worker process never grades two candidates at once; each
+worker has its own backend and so its own sandbox sessions. A worker writes each candidate's
+results itself (:func:`grader.batch.store.save_record`), so a result is on disk the moment it
+exists, whatever happens to the parent afterwards.
+
+Stopping. The parent stops workers with SIGTERM (Ctrl-C reaches only the parent: workers ignore
+SIGINT), and a worker whose parent vanished (kill -9) stops itself. Either way the worker marks
+itself as stopping, kills every sandbox it started, and exits at once. Nothing half-graded is
+published: :func:`save_record` asks, just before its final rename, whether the worker is stopping.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import shutil
+import signal
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from grader.bank import Exercise, load_bank, select
+from grader.batch.candidates import Candidate, resolve_files
+from grader.batch.store import save_record
+from grader.errors import CandidateInvalid, SandboxUnavailable
+from grader.grading import grade_sources
+from grader.limits import Limits
+from grader.sandbox.base import Backend, RunningSandbox, SandboxSession
+from grader.sandbox.choose import choose_backend
+from grader.sandbox.session import Session
+from grader.submission import SourceFile
+from grader.summary import CandidateRecord, Status, now
+
+INTERRUPTED = "interrupted"  # not a Status: the brief of a candidate its stopping worker left unpublished
+PARENT_POLL_SECONDS = 1.0
+
+
+@dataclasses.dataclass(frozen=True)
+class WorkerConfig:
+    """What every worker needs to grade; sent once, when the worker starts."""
+
+    sandbox: str  # "docker" or "process": the parent has already resolved "auto"
+    hide: tuple[Path, ...]  # folders the process sandbox must not see
+    bank: Path | None
+    exercises: tuple[str, ...]
+    seed: int
+    overrides: dict[str, float]  # the user's limits: they win over each exercise's exercise.toml
+    results: Path
+    batch_id: str
+
+
+class TrackedBackend:
+    """A backend that remembers the sandboxes it started, so that a stopping worker can kill them."""
+
+    def __init__(self, inner: Backend) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.live: list[RunningSandbox] = []
+        self.refuse = False
+
+    def open_session(self, limits: Limits) -> SandboxSession:
+        """A session whose workers are started (and so tracked) by this backend."""
+        return Session(self, limits)
+
+    def start(self, limits: Limits) -> RunningSandbox:
+        """Start a sandbox, unless the worker is stopping."""
+        if self.refuse:
+            raise SandboxUnavailable("the batch is stopping")
+        sandbox = self.inner.start(limits)
+        self.live.append(sandbox)
+        return sandbox
+
+    def kill_all(self) -> None:
+        """Kill and remove every sandbox this worker started (each call is safe to repeat)."""
+        self.refuse = True
+        for sandbox in list(self.live):
+            with contextlib.suppress(Exception):
+                sandbox.kill()
+            with contextlib.suppress(Exception):
+                sandbox.cleanup()
+
+    def forget(self) -> None:
+        """The candidate is done and its sessions closed: nothing left to kill."""
+        self.live.clear()
+
+
+@dataclasses.dataclass
+class _State:
+    config: WorkerConfig
+    backend: TrackedBackend | None
+    exercises: list[Exercise]
+    fault: str = ""  # why this worker cannot grade at all (reported on each candidate)
+    stopping: bool = False
+
+
+_STATE: _State | None = None
+
+
+def initialize(config: WorkerConfig) -> None:
+    """Set up a worker process: signals, the parent watch, the bank and a backend of its own."""
+    global _STATE
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _on_stop_signal)
+    _watch_parent(os.getppid())
+    state = _State(config, None, [])
+    try:
+        state.exercises = select(load_bank(config.bank), list(config.exercises))
+        backend, _warning = choose_backend(config.sandbox, hide=config.hide)
+        state.backend = TrackedBackend(backend)
+    except Exception as exc:  # reported on every candidate, rather than breaking the pool
+        state.fault = f"the grader's worker could not start: {type(exc).__name__}: {exc}"
+    _STATE = state
+
+
+def run_task(task: Callable[[Candidate], dict[str, Any]], candidate: Candidate) -> dict[str, Any]:
+    """Run ``task`` on one candidate (what the pool calls), leaving a marker while it runs.
+
+    If this worker dies, the marker it leaves tells the parent which candidate it held.
+    """
+    state = _STATE
+    assert state is not None, "initialize() runs first"
+    if state.stopping:
+        return {"candidate": candidate.name, "status": INTERRUPTED}
+    marker = state.config.results / ".work" / "running" / candidate.key
+    marker.write_text(str(os.getpid()))
+    try:
+        return task(candidate)
+    finally:
+        marker.unlink(missing_ok=True)
+
+
+def grade_candidate(candidate: Candidate) -> dict[str, Any]:
+    """Grade one candidate and store its results; return a brief for the progress display."""
+    state = _STATE
+    assert state is not None, "initialize() runs first"
+    try:
+        record = build_record(candidate, state)
+        saved = save_record(state.config.results, record, abandon=lambda: state.stopping)
+    finally:
+        if state.backend is not None:
+            state.backend.forget()
+    return record.brief() if saved else {"candidate": candidate.name, "status": INTERRUPTED}
+
+
+def build_record(candidate: Candidate, state: _State) -> CandidateRecord:
+    """The candidate's verdict; a grader fault becomes an infrastructure error, never an exception."""
+    config = state.config
+    record = CandidateRecord(candidate.name, candidate.key, candidate.kind, Status.INFRASTRUCTURE_ERROR,
+                             config.seed, list(config.exercises), config.batch_id, sandbox=config.sandbox,
+                             started_at=now())
+    clock = time.monotonic()
+    try:
+        if state.fault or state.backend is None:
+            raise SandboxUnavailable(state.fault or "no sandbox")
+        _grade_into(record, candidate, state.exercises, state.backend, config)
+    except Exception as exc:  # noqa: BLE001 - a grader bug must not stop the batch: it is reported
+        record.status = Status.INFRASTRUCTURE_ERROR
+        record.message = f"the grader failed on this candidate: {type(exc).__name__}: {exc}"
+        record.detail = traceback.format_exc(limit=20)
+    record.duration = round(time.monotonic() - clock, 3)
+    return record
+
+
+def _grade_into(record: CandidateRecord, candidate: Candidate, exercises: list[Exercise], backend: Backend,
+                config: WorkerConfig) -> None:
+    workspace = config.results / ".work" / f"{candidate.key}-{os.getpid()}"
+    invalid = ""
+    try:
+        workspace.mkdir(parents=True)
+        try:
+            files = resolve_files(candidate, exercises, workspace)
+        except CandidateInvalid as exc:
+            invalid = str(exc)
+            files = {ex.slug: SourceFile(None, problem=invalid) for ex in exercises}
+    finally:
+        shutil.rmtree(workspace, ignore_errors=True)  # sources are in memory now
+    # A file that cannot be loaded still goes through grading, which starts no sandbox for it:
+    # every hidden test is then listed with the reason, at 0 points.
+    result = grade_sources(candidate.name, files, exercises, backend, seed=config.seed, overrides=config.overrides)
+    unloadable = [f"{ex.file}: {files[ex.slug].problem}" for ex in exercises if files[ex.slug].problem]
+    record.result = result
+    if invalid or len(unloadable) == len(exercises):
+        record.status, record.message = Status.INVALID, invalid or "; ".join(unloadable)
+    else:
+        record.status = Status.GRADED
+        record.message = "; ".join(e.load_error for e in result.exercises if e.load_error)
+    record.sandbox = result.sandbox
+
+
+# --- stopping ------------------------------------------------------------------------------------
+
+def _on_stop_signal(signum: int, _frame: object) -> None:
+    # The work happens on another thread: this handler may have interrupted the main thread
+    # while it held a lock that killing a sandbox needs.
+    threading.Thread(target=_stop_now, args=(128 + signum,), daemon=True).start()
+
+
+def _stop_now(code: int) -> None:
+    """Mark the worker as stopping, kill its sandboxes, and exit without publishing anything more."""
+    state = _STATE
+    if state is not None:
+        state.stopping = True  # first: a grading disturbed by the kills below is never saved
+        if state.backend is not None:
+            state.backend.kill_all()
+    os._exit(code)
+
+
+def _watch_parent(parent: int) -> None:
+    """Stop when the parent is gone (kill -9): otherwise this worker would wait for work forever."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_SECONDS)
+        _stop_now(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()

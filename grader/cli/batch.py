@@ -1,0 +1,70 @@
+"""``grader batch``: the command over :func:`grader.batch.run.run_batch`.
+
+Exit codes: 0 every candidate has a verdict; 3 some candidates hit an infrastructure error (rerun
+to retry them) or the grader could not start; 2 usage error (including a request that conflicts
+with the stored batch); 130 interrupted (rerun the same command to resume).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from grader.batch.run import BatchRequest, default_jobs, run_batch
+from grader.cli.errors import translate_errors
+from grader.cli.options import bank_option, exercise_option, limit_options, sandbox_option, use_color
+from grader.cli.progress import ProgressDisplay, printable
+from grader.errors import GraderFault
+from grader.summary import BatchSummary, Status
+
+
+@click.command(name="batch")
+@click.argument("submissions", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--output", "-o", "results", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Results folder: created on the first run, reused to resume.")
+@exercise_option("Exercise slug (repeatable; default: all).")
+@click.option("--jobs", "-j", type=click.IntRange(1, 512), default=None,
+              help="Sandboxes running in parallel (default: one per core).")
+@sandbox_option
+@click.option("--seed", type=int, default=None,
+              help="Seed for the randomised hidden cases (default: chosen on the first run, then kept).")
+@click.option("--force", is_flag=True, help="Regrade every candidate, including those already done.")
+@limit_options
+@bank_option
+@translate_errors
+def batch_command(submissions: Path, results: Path, exercises: tuple[str, ...], jobs: int | None, sandbox: str,
+                  seed: int | None, force: bool, limits: dict[str, Any], bank: Path | None) -> None:
+    """Grade a folder of candidates (sub-folders, .py files or .zip archives) and rank them.
+
+    Writes per-candidate JSON and JUnit XML, then summary.csv, summary.json and report.html.
+    Interrupted? Run the same command again: finished candidates are not graded twice.
+
+    Example: grader batch takehomes/ -o results/ -e cosine_similarity --jobs 4
+    """
+    request = BatchRequest(submissions, results, exercises, bank, sandbox, jobs, seed, force, limits)
+    display = ProgressDisplay(sys.stdout, sys.stdout.isatty(), use_color())
+    click.echo(f"grading {submissions} into {results} with {jobs or default_jobs()} parallel sandbox(es)")
+    try:
+        summary = run_batch(request, display)
+    finally:
+        display.close()
+    _report(summary, results)
+
+
+def _report(summary: BatchSummary, results: Path) -> None:
+    counts = summary.counts()
+    told = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
+    click.echo(f"\n{len(summary.rows)} candidates: {told}  (seed {summary.settings.seed})")
+    for row in summary.rows[:5]:
+        if row.rank is not None and row.percent is not None:
+            click.echo(f"  {row.rank:>3}. {printable(row.candidate)}  {row.percent:.1f}%")
+    click.echo(f"wrote {results / 'summary.csv'}, summary.json and report.html")
+    if summary.interrupted:
+        click.echo("interrupted: run the same command again to grade the pending candidates", err=True)
+        sys.exit(130)
+    if counts.get(Status.INFRASTRUCTURE_ERROR):
+        raise GraderFault(f"{counts[Status.INFRASTRUCTURE_ERROR]} candidate(s) hit an infrastructure error "
+                          "(see the message column); run the same command again to retry them")

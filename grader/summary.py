@@ -1,0 +1,275 @@
+"""A batch's result model: one record per candidate, the batch settings, and the summary built from them.
+
+::
+
+    BatchSettings           the seed, exercises, bank and limits every candidate is graded with
+    CandidateRecord         one candidate's verdict: a Status, a message, and its SubmissionResult
+    BatchSummary            every candidate's Row, ranked; score distributions; hidden-test pass rates
+
+Like :mod:`grader.results`, it is a model at the bottom of the layers: :mod:`grader.batch` fills
+it, and the summary writers of :mod:`grader.reports` (CSV, JSON, HTML) read it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import enum
+from collections.abc import Iterable
+from typing import Any
+
+from grader.bank import Exercise
+from grader.results import Outcome, SubmissionResult
+
+SCHEMA_VERSION = 1
+BINS = 10  # score distribution: 0-10%, 10-20%, ..., 90-100%
+
+
+class Status(enum.StrEnum):
+    """A batch candidate's status, as ``status.json``, the summaries and the terminal show it."""
+
+    GRADED = "graded"  # scored, whatever the score (a syntax error is graded, with 0 points)
+    INVALID = "invalid"  # nothing could be loaded: an unsafe archive, no exercise file, an empty file
+    INFRASTRUCTURE_ERROR = "infrastructure-error"  # the grader or the sandbox failed: a rerun retries it
+    PENDING = "pending"  # only in the summaries of an unfinished batch: not graded yet
+
+    @property
+    def final(self) -> bool:
+        """A verdict on the candidate: kept by a resumed batch, and ranked."""
+        return self in (Status.GRADED, Status.INVALID)
+
+
+def now() -> str:
+    """The current UTC time, as reports record it."""
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+
+
+@dataclasses.dataclass
+class BatchSettings:
+    """What every candidate of a batch is graded with; stored in ``batch.json`` and reused on resume."""
+
+    seed: int
+    exercises: list[str]
+    batch_id: str = ""  # new on every first run and every --force: records of another id are stale
+    bank: str | None = None
+    limits: dict[str, float] = dataclasses.field(default_factory=dict)
+    grader_version: str = ""
+    created_at: str = ""
+    submissions: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"schema_version": SCHEMA_VERSION, **dataclasses.asdict(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BatchSettings:
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclasses.dataclass
+class CandidateRecord:
+    """One candidate's verdict. ``result`` is None only for an infrastructure error."""
+
+    candidate: str  # the entry's name in the submissions folder
+    key: str  # its file-system-safe name in the results folder
+    kind: str  # folder, file, zip, or what else it was
+    status: Status
+    seed: int
+    exercises: list[str]
+    batch_id: str = ""
+    message: str = ""
+    detail: str = ""  # a grader fault's traceback, for the grader's maintainers
+    sandbox: str = ""
+    started_at: str = ""
+    duration: float = 0.0
+    result: SubmissionResult | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything but the result, which has its own file (the JSON report)."""
+        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "result"}
+        return {"schema_version": SCHEMA_VERSION, **data}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], result: SubmissionResult | None) -> CandidateRecord:
+        names = {f.name for f in dataclasses.fields(cls)} - {"result"}
+        fields = {k: v for k, v in data.items() if k in names}
+        return cls(**{**fields, "status": Status(str(fields.get("status")))}, result=result)
+
+    def brief(self) -> dict[str, Any]:
+        """What the progress display needs: small, and cheap to send between processes."""
+        result = self.result
+        return {
+            "candidate": self.candidate, "status": self.status, "message": self.message,
+            "score": result.score if result else None, "max_score": result.max_score if result else None,
+            "percent": round(result.percent, 2) if result else None, "duration": self.duration,
+        }
+
+
+@dataclasses.dataclass
+class Row:
+    """One candidate in the summary; ``record`` is None while it is pending."""
+
+    candidate: str
+    key: str
+    kind: str
+    record: CandidateRecord | None
+    rank: int | None = None
+
+    @property
+    def status(self) -> Status:
+        return self.record.status if self.record else Status.PENDING
+
+    @property
+    def result(self) -> SubmissionResult | None:
+        return self.record.result if self.record else None
+
+    @property
+    def message(self) -> str:
+        return self.record.message if self.record else "not graded yet"
+
+    @property
+    def percent(self) -> float | None:
+        return self.result.percent if self.result else None
+
+    def points(self, slug: str) -> float | None:
+        """Points on one exercise, or None when there is no result."""
+        result = self.result
+        if result is None:
+            return None
+        return next((e.score for e in result.exercises if e.slug == slug), 0.0)
+
+
+@dataclasses.dataclass
+class TestStat:
+    """How one hidden test went across the graded candidates."""
+
+    __test__ = False  # a model, not a test class: pytest must not collect it when a test imports it
+
+    exercise: str
+    name: str
+    description: str
+    max_points: float
+    graded: int = 0
+    passed: int = 0
+    outcomes: dict[str, int] = dataclasses.field(default_factory=dict)
+
+    @property
+    def pass_rate(self) -> float | None:
+        return self.passed / self.graded if self.graded else None
+
+    @property
+    def flag(self) -> str:
+        """A hint for the bank's authors when a test separates nobody."""
+        if not self.graded or self.graded < 3:
+            return ""
+        if self.passed == 0:
+            return "nobody passes: too hard, or broken?"
+        if self.passed == self.graded:
+            return "everybody passes"
+        return ""
+
+
+@dataclasses.dataclass
+class BatchSummary:
+    """Every candidate's row, ranked, with the batch's settings: what summary files are written from."""
+
+    settings: BatchSettings
+    exercises: list[Exercise]
+    rows: list[Row]
+    generated_at: str = dataclasses.field(default_factory=now)
+    interrupted: bool = False
+
+    def __post_init__(self) -> None:
+        self.rows = rank(self.rows)
+
+    @property
+    def max_score(self) -> float:
+        return sum(e.points for e in self.exercises)
+
+    def counts(self) -> dict[Status, int]:
+        """How many candidates are in each status."""
+        found = dict.fromkeys(Status, 0)
+        for row in self.rows:
+            found[row.status] = found.get(row.status, 0) + 1
+        return found
+
+    def sandboxes(self) -> list[str]:
+        """The sandboxes that graded this batch (more than one means a mixed batch: worth a look)."""
+        return sorted({row.result.sandbox for row in self.rows if row.result and row.status is Status.GRADED})
+
+    def distribution(self, slug: str | None = None) -> list[int]:
+        """How many graded candidates scored in each tenth of one exercise's points (None: the total)."""
+        bins = [0] * BINS
+        for row in self.rows:
+            scored = row.result if slug is None else _exercise_result(row, slug)
+            if row.status is Status.GRADED and scored is not None:
+                bins[min(int(scored.percent // (100 / BINS)), BINS - 1)] += 1
+        return bins
+
+    def test_stats(self) -> list[TestStat]:
+        """Each hidden test's pass rate over the graded candidates, in the bank's order."""
+        stats: dict[tuple[str, str], TestStat] = {}
+        for row in self.rows:
+            if row.status is not Status.GRADED or row.result is None:
+                continue
+            for exercise in row.result.exercises:
+                for test in exercise.tests:
+                    stat = stats.setdefault((exercise.slug, test.name), TestStat(
+                        exercise.slug, test.name, test.description, test.max_points))
+                    stat.graded += 1
+                    stat.passed += test.outcome is Outcome.PASSED
+                    stat.outcomes[test.outcome.value] = stat.outcomes.get(test.outcome.value, 0) + 1
+        return list(stats.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for ``summary.json``."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "batch": {**self.settings.to_dict(), "generated_at": self.generated_at,
+                      "interrupted": self.interrupted, "counts": self.counts(), "sandboxes": self.sandboxes()},
+            "exercises": [{"slug": e.slug, "title": e.title, "points": e.points} for e in self.exercises],
+            "candidates": [_row_dict(row, self.exercises) for row in self.rows],
+            "tests": [_stat_dict(stat) for stat in self.test_stats()],
+        }
+
+
+def rank(rows: Iterable[Row]) -> list[Row]:
+    """Best first; equal scores share a rank (1, 2, 2, 4). Errors and pending rows come last, unranked."""
+    ranked = sorted((r for r in rows if r.status.final), key=lambda r: (-(r.percent or 0.0), r.candidate))
+    rest = sorted((r for r in rows if not r.status.final), key=lambda r: r.candidate)
+    previous: float | None = None
+    for position, row in enumerate(ranked, start=1):
+        score = round(row.percent or 0.0, 6)
+        row.rank = position if score != previous else ranked[position - 2].rank
+        previous = score
+    for row in rest:
+        row.rank = None
+    return ranked + rest
+
+
+def _exercise_result(row: Row, slug: str) -> Any:
+    result = row.result
+    return next((e for e in result.exercises if e.slug == slug), None) if result else None
+
+
+def _row_dict(row: Row, exercises: list[Exercise]) -> dict[str, Any]:
+    record, result = row.record, row.result
+    return {
+        "rank": row.rank, "candidate": row.candidate, "key": row.key, "kind": row.kind,
+        "status": row.status, "message": row.message,
+        "points": {e.slug: row.points(e.slug) for e in exercises},
+        "score": result.score if result else None,
+        "max_score": result.max_score if result else None,
+        "percent": round(result.percent, 2) if result else None,
+        "sandbox": result.sandbox if result else (record.sandbox if record else ""),
+        "seed": record.seed if record else None,
+        "duration": record.duration if record else None,
+        "files": {"json": f"candidates/{row.key}/result.json", "junit": f"candidates/{row.key}/junit.xml"}
+        if result else {},
+    }
+
+
+def _stat_dict(stat: TestStat) -> dict[str, Any]:
+    data = dataclasses.asdict(stat)
+    data.update(pass_rate=None if stat.pass_rate is None else round(stat.pass_rate, 4), flag=stat.flag)
+    return data
