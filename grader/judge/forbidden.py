@@ -360,8 +360,9 @@ def _matches(paths: set[str], forbidden: tuple[str, ...]) -> list[str]:
 
 
 def _look_alike(path: str, name: str) -> bool:
-    """``path`` is in ``name``'s package and its last part contains ``name``'s last part, spelling
-    aside (case, underscores): another door to the same computation. Short names do not count."""
+    """``path`` is in ``name``'s package and one of its parts contains ``name``'s last part,
+    spelling aside (case, underscores): another door to the same computation, or an attribute of
+    it. Names under six letters do not count."""
     wanted = name.split(".")[-1].replace("_", "").lower()
     if len(wanted) < 6 or path.split(".")[0] != name.split(".")[0]:
         return False
