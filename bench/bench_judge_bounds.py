@@ -7,6 +7,10 @@ the real :class:`~grader.sandbox.session.Session`, decodes it through the real p
 it with the ``grader.testing`` helpers, as a hidden test would. Printed per case: the judge's CPU
 seconds and the memory the call added to its peak RSS, with their ratios to the goals of issue
 #14 (under 2 s and 500 MB per call, whatever the submission returns), and how the call ended.
+
+Then, end to end: the whole grader (judge, pytest, oracles) grading
+``tests/hostile/judge_exhaustion.py`` in the process sandbox and in Docker, with its wall time,
+CPU and peak RSS.
 """
 
 from __future__ import annotations
@@ -151,12 +155,51 @@ def run_case(name: str) -> dict:
             "ended": ended}
 
 
+def grade_hostile(backend_name: str) -> dict:
+    """In this (fresh) process: grade tests/hostile/judge_exhaustion.py as ``grader grade`` would."""
+    from grader.bank import load_bank, secret_paths
+    from grader.grading import grade
+    from grader.sandbox.choose import choose_backend
+
+    backend, _ = choose_backend(backend_name, hide=secret_paths())
+    exercise = load_bank()["cosine_similarity"]
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    started = time.monotonic()
+    result = grade(ROOT / "tests" / "hostile" / "judge_exhaustion.py", [exercise], backend, seed=1, explicit=True)
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"cpu": cpu, "rss": after.ru_maxrss / 1024, "seconds": time.monotonic() - started,
+            "score": result.score, "tests": len(result.exercises[0].tests)}
+
+
+def end_to_end() -> None:
+    """The whole grader on the hostile submission that answers every call with the worst frames."""
+    from grader.sandbox.docker_backend import docker_available
+
+    print("grading tests/hostile/judge_exhaustion.py (cosine_similarity, default limits), whole grader process:")
+    for name in ("process", "docker"):
+        if name == "docker" and not docker_available()[0]:
+            print("  docker     skipped: no Docker sandbox here")
+            continue
+        done = subprocess.run([sys.executable, __file__, "--grade", name], capture_output=True, text=True)
+        if done.returncode:
+            print(f"  {name:10s} failed: {done.stderr.strip()[-300:]}")
+            continue
+        row = json.loads(done.stdout.strip().splitlines()[-1])
+        print(f"  {name:10s} {row['seconds']:6.1f} s wall, {row['cpu']:6.1f} s judge CPU, "
+              f"peak RSS {row['rss']:5.0f} MB, score {row['score']:g} over {row['tests']} tests")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--case", help=argparse.SUPPRESS)
+    parser.add_argument("--grade", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.case:
         print(json.dumps(run_case(options.case)))
+        return
+    if options.grade:
+        print(json.dumps(grade_hostile(options.grade)))
         return
     print(f"judge cost of one call answered with a hostile frame (goals: {GOAL_CPU_SECONDS:g} s CPU, "
           f"{GOAL_RSS_MB:g} MB added to peak RSS)")
@@ -173,6 +216,7 @@ def main() -> None:
               f"{row['rss_added'] / GOAL_RSS_MB:6.2f}  {row['ended']}")
     print(f"  {'worst':34s} {worst_cpu:6.2f} {worst_cpu / GOAL_CPU_SECONDS:6.2f} {worst_rss:8.0f} "
           f"{worst_rss / GOAL_RSS_MB:6.2f}")
+    end_to_end()
 
 
 if __name__ == "__main__":
