@@ -172,6 +172,33 @@ def grade_hostile(backend_name: str) -> dict:
             "score": result.score, "tests": len(result.exercises[0].tests)}
 
 
+SDPA_CALL = "torch.nn.functional.scaled_dot_product_attention(q, k, v)"
+SCAN_SOURCES = {
+    "an 11k-function call chain": f"import torch\ndef f0(q, k, v):\n    return {SDPA_CALL}\n"
+    + "".join(f"def f{i}(q, k, v):\n    return f{i - 1}(q, k, v)\n" for i in range(1, 11000))
+    + "def scaled_dot_product_attention(q, k, v):\n    return f10999(q, k, v)\n",
+    "30k aliases, one chain": "import torch\na0 = torch.nn\n" + "".join(f"a{i} = a{i - 1}\n" for i in range(1, 30000))
+    + f"def scaled_dot_product_attention(q, k, v):\n    return a29999.{SDPA_CALL.split('nn.', 1)[1]}\n",
+    "21k private torch paths": "import torch\ndef scaled_dot_product_attention(q, k, v):\n"
+    + "".join(f"    torch._C._nn.x{i}\n" for i in range(21000)),
+}
+
+
+def scan_cost() -> None:
+    """The static scan for forbidden APIs, once per exercise, on the largest hostile sources."""
+    from grader.judge.forbidden import ForbiddenWatch
+    from grader.submission import MAX_SOURCE_BYTES
+
+    forbidden = ["torch.nn.functional.scaled_dot_product_attention", "torch.nn.MultiheadAttention"]
+    print("the static scan for forbidden APIs (once per exercise), on sources near the 512 KiB cap:")
+    for name, source in SCAN_SOURCES.items():
+        assert len(source.encode()) <= MAX_SOURCE_BYTES, name
+        started = time.process_time()
+        watch = ForbiddenWatch(forbidden, ["scaled_dot_product_attention"], source)
+        watch.evidence_for({"scaled_dot_product_attention"})
+        print(f"  {name:34s} {time.process_time() - started:6.2f} s CPU, {len(source) // 1024} KiB")
+
+
 def end_to_end() -> None:
     """The whole grader on the hostile submission that answers every call with the worst frames."""
     from grader.sandbox.docker_backend import docker_available
@@ -216,6 +243,7 @@ def main() -> None:
               f"{row['rss_added'] / GOAL_RSS_MB:6.2f}  {row['ended']}")
     print(f"  {'worst':34s} {worst_cpu:6.2f} {worst_cpu / GOAL_CPU_SECONDS:6.2f} {worst_rss:8.0f} "
           f"{worst_rss / GOAL_RSS_MB:6.2f}")
+    scan_cost()
     end_to_end()
 
 

@@ -35,6 +35,7 @@ from __future__ import annotations
 import ast
 import builtins
 import dataclasses
+import functools
 import importlib
 import sys
 from collections.abc import Iterable, Sequence
@@ -86,17 +87,6 @@ class Scan:
             if line is not None and first <= line <= last:
                 return name
         return MODULE_LEVEL
-
-    def users_of(self, name: str) -> set[str]:
-        """``name`` and every top-level name that reaches it through references."""
-        users, pending = {name}, [name]
-        while pending:
-            target = pending.pop()
-            for user, mentioned in self.refers.items():
-                if target in mentioned and user not in users:
-                    users.add(user)
-                    pending.append(user)
-        return users
 
 
 def scan(source: str, forbidden: Sequence[str]) -> Scan:
@@ -371,11 +361,12 @@ def _look_alike(path: str, name: str) -> bool:
 
 def _worth_loading(path: str, name: str) -> bool:
     """Only paths that could be another name for ``name`` are looked up: same package, same last
-    part or a private part (``torch._C._nn.x``). The judge imports nothing the candidate names."""
-    head, last = path.split(".")[0], path.split(".")[-1]
-    return head == name.split(".")[0] and path != head and (last == name.split(".")[-1] or "._" in path)
+    part (``torch._C._nn.scaled_dot_product_attention``). The judge imports nothing the candidate
+    names, and looks each path up once."""
+    return path != name and path.split(".")[0] == name.split(".")[0] and path.split(".")[-1] == name.split(".")[-1]
 
 
+@functools.lru_cache(maxsize=4096)
 def _same_object(path: str, name: str) -> bool:
     wanted = _declared_object(name)
     if wanted is None:
@@ -466,20 +457,45 @@ class ForbiddenWatch:
         self.parts = set(parts)
         self.scan = scan(source, self.forbidden) if self.forbidden else Scan([], {}, [])
         self.probes = probe_names(probes_source) if probes_source and self.forbidden else {}
-        self.affected: dict[str, list[Finding]] = {}  # name (or EVERYTHING) -> the evidence
+        self.located: dict[str, list[Finding]] = {}  # where a use is (EVERYTHING: cannot be attributed)
+        self.direct: dict[str, list[Finding]] = {}  # run-time uses outside any function, by the name called
+        self._reach: dict[str, set[str]] = {}
         for finding in self.scan.findings:
-            self._count(finding, finding.where)
+            self._locate(finding, finding.where)
         self.touched: list[set[str]] = []
         self._current: set[str] = set()
 
-    def _count(self, finding: Finding, where: str) -> None:
-        """Evidence in ``where``: against it and every name that reaches it; against all when
-        no entry point reaches it by name (it runs at import, or is reached some hidden way)."""
-        users = set() if where in (MODULE_LEVEL, EVERYTHING) else self.scan.users_of(where)
-        if not users & self.parts:
-            self.affected.setdefault(EVERYTHING, []).append(finding)
-        for user in users:
-            self.affected.setdefault(user, []).append(finding)
+    def reach(self, name: str) -> set[str]:
+        """``name`` and every top-level name it mentions, and they mention, and so on. One walk
+        per name asked for (the entry points, mostly): bounded work whatever the source."""
+        if name not in self._reach:
+            seen, pending = {name}, [name]
+            while pending:
+                for mentioned in self.scan.refers.get(pending.pop(), ()):
+                    if mentioned not in seen:
+                        seen.add(mentioned)
+                        pending.append(mentioned)
+            self._reach[name] = seen
+        return self._reach[name]
+
+    def _locate(self, finding: Finding, where: str) -> None:
+        """A use in ``where``; against all entry points when none reaches it by name (it runs at
+        import time, or is reached some hidden way)."""
+        if where in (MODULE_LEVEL, EVERYTHING) or not any(where in self.reach(part) for part in self.parts):
+            where = EVERYTHING
+        self.located.setdefault(where, []).append(finding)
+
+    def evidence_of(self, name: str) -> list[Finding]:
+        """The uses ``name`` reaches (not counting those against every entry point)."""
+        return [f for where in self.reach(name) if where != EVERYTHING for f in self.located.get(where, ())] + (
+            self.direct.get(name, []))
+
+    @property
+    def affected(self) -> dict[str, list[Finding]]:
+        """The evidence against each entry point (and against all of them, under EVERYTHING)."""
+        found = {name: self.evidence_of(name) for name in self.parts | set(self.direct)}
+        found[EVERYTHING] = self.located.get(EVERYTHING, [])
+        return {name: evidence for name, evidence in found.items() if evidence}
 
     # -- fed by the proxy and the plugin -------------------------------------------------------
 
@@ -506,9 +522,9 @@ class ForbiddenWatch:
             finding = Finding(hit["name"], line, where, runtime=True)
             if where == MODULE_LEVEL:  # not in any function (code made at run time): this request's names
                 for target in self._names(op, name) or {EVERYTHING}:
-                    self.affected.setdefault(target, []).append(finding)
+                    self.direct.setdefault(target, []).append(finding)
             else:
-                self._count(finding, where)
+                self._locate(finding, where)
 
     def begin_test(self) -> None:
         self._current = set()
@@ -522,11 +538,11 @@ class ForbiddenWatch:
         """The findings that cost a test that touched ``names`` its points."""
         if not names:
             return []
-        found = list(self.affected.get(EVERYTHING, []))
-        for name in names:
-            found += self.affected.get(name, [])
+        found = list(self.located.get(EVERYTHING, [])) + self.direct.get(EVERYTHING, [])
+        for name in names - {EVERYTHING}:
+            found += self.evidence_of(name)
         if EVERYTHING in names:  # a probe that may call anything
-            found += [f for fs in self.affected.values() for f in fs]
+            found += [f for fs in [*self.located.values(), *self.direct.values()] for f in fs]
         return list(dict.fromkeys(found))
 
     def apply(self, results: list[TestResult]) -> None:
