@@ -264,3 +264,33 @@ def test_the_candidate_kit_states_the_forbidden_apis(bank):
 
     assert forbidden_rules([load_bank(bank)["adder"]])[0].startswith("- Forbidden in `adder.py`: `operator.add`.")
     assert forbidden_rules([load_bank(MINI_BANK)["adder"]]) == []
+
+
+def test_forbidden_is_its_own_outcome_in_every_format(bank):
+    import base64
+    import io
+    import json
+
+    from grader.reports import WRITERS
+
+    result = grade_sources("t", {"adder": SourceFile(None, source="import operator\ndef add(a, b):\n"
+                                                                   "    return operator.add(a, b)\n" + HONEST_SCALE)},
+                           [load_bank(bank)["adder"]], FakeBackend(), seed=1)
+    for name, write in WRITERS.items():
+        buffer = io.StringIO()
+        write(result, buffer)
+        text = buffer.getvalue()
+        if name == "classroom":  # result=<base64 of the runner's JSON>
+            text = base64.b64decode(text.strip().removeprefix("result=")).decode()
+        assert "forbidden" in text.lower(), name
+    data = json.loads(io.StringIO(_render(WRITERS["json"], result)).getvalue())
+    assert {t["outcome"] for t in data["exercises"][0]["tests"]} == {"forbidden", "passed"}
+    assert 'type="forbidden"' in _render(WRITERS["junit"], result)
+
+
+def _render(write, result) -> str:
+    import io
+
+    buffer = io.StringIO()
+    write(result, buffer)
+    return buffer.getvalue()
