@@ -21,6 +21,7 @@
           |    +-- SandboxTimeout    the call overran its deadline, or the exercise its budget
           |    +-- SandboxMemory     the worker ran out of memory
           |    +-- SandboxCrashed    the worker died, or sent bytes that are not the protocol
+          |    +-- AnswerTooLarge    an answer over the judge's caps (grader.sandbox.bounds): refused
           +-- CandidateError         (grader.judge.remote) the candidate's code raised a non-builtin
           +-- MissingFunction        (grader.judge.remote) a function the test called is not defined
           +-- SubmissionLoadError    (grader.judge.remote) the submission could not be loaded
@@ -115,6 +116,10 @@ class SandboxMemory(SandboxFailure):
 
 class SandboxCrashed(SandboxFailure):
     """The worker exited, was killed by a signal, or broke the protocol."""
+
+
+class AnswerTooLarge(SandboxFailure):
+    """An answer over one of the caps on what the judge reads: refused unread, as the outcome ``error``."""
 
 
 class ArchiveError(CandidateFailure):

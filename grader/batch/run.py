@@ -85,7 +85,8 @@ def run_batch(request: BatchRequest, progress: Progress | None = None, task: Tas
         store.save_settings(settings)
         exercises = select(load_bank(_bank_path(settings)), settings.exercises)
         candidates = discover(submissions, exclude=[results])
-        backend, warning = choose_backend(request.sandbox, hide=_hidden(settings, submissions, results))
+        backend, warning = choose_backend(request.sandbox, hide=_hidden(settings, submissions, results),
+                                          fallback=False)  # --sandbox process only when asked for
         if warning:
             progress.note(warning)
         store.prepare()

@@ -149,12 +149,20 @@ def kit_readme(exercises: list[Exercise], *, submit: str | None = None, rules: s
         "## Rules",
         "",
         (rules or DEFAULT_RULES).rstrip(),
+        *forbidden_rules(exercises),
         "",
         "## How to submit",
         "",
         how_to_submit,
         "",
     ])
+
+
+def forbidden_rules(exercises: list[Exercise]) -> list[str]:
+    """One rule per exercise that forbids APIs (exercise.toml's ``forbidden``), as the grader enforces it."""
+    return [f"- Forbidden in `{e.file}`: " + ", ".join(f"`{name}`" for name in e.forbidden)
+            + ". A test of a function that uses one of them (or hides which API it calls) scores 0."
+            for e in exercises if e.forbidden]
 
 
 def exercise_table(exercises: list[Exercise]) -> str:

@@ -13,7 +13,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from grader.errors import SandboxCrashed, SandboxMemory, SandboxTimeout, SandboxUnavailable
+from grader.errors import AnswerTooLarge, SandboxCrashed, SandboxMemory, SandboxTimeout, SandboxUnavailable
+from grader.judge import budget
+from grader.judge.forbidden import ForbiddenWatch
 from grader.judge.proxy import SubmissionProxy
 from grader.judge.remote import MissingFunction, SubmissionLoadError, remote_of
 from grader.judge.seeds import case_rng
@@ -21,6 +23,7 @@ from grader.results import Outcome, TestResult
 
 MESSAGE_CHARS = 2000
 SANDBOX_OUTCOMES = (
+    (AnswerTooLarge, Outcome.ERROR),  # refused unread: the judge's work on an answer is capped
     (SandboxTimeout, Outcome.TIMEOUT),
     (SandboxMemory, Outcome.MEMORY),
     (SandboxCrashed, Outcome.CRASHED),
@@ -69,6 +72,7 @@ class JudgePlugin:
         self._first_failure: dict[str, BaseException] = {}
         self._output: list[str] = []
         self._started = 0.0
+        self.watch: ForbiddenWatch | None = None  # set by the runner when the exercise forbids APIs
 
     def record_output(self, text: str) -> None:
         """Called by the proxy after every request with what the candidate printed."""
@@ -111,6 +115,9 @@ class JudgePlugin:
 
     def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
         self._output, self._started = [], time.monotonic()
+        budget.reset()  # no answer of an earlier test is charged for this test's work
+        if self.watch is not None:
+            self.watch.begin_test()
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
@@ -119,6 +126,8 @@ class JudgePlugin:
             self._first_failure[item.nodeid] = call.excinfo.value
         if call.when == "teardown":
             self.results.append(self._result(item))
+            if self.watch is not None:
+                self.watch.end_test()
 
     def _result(self, item: pytest.Item) -> TestResult:
         marker = item.get_closest_marker("points")

@@ -2,8 +2,8 @@
 
 One ``<testsuite>`` per exercise, one ``<testcase>`` per hidden test. The score travels as suite
 properties: ``score``, ``max_score``, ``percent``, ``seed``, ``sandbox``, ``grader_version`` and
-``points.<test>`` = ``earned/max``. A wrong answer, a missing function or a stub is a
-``<failure>``; an exception, a timeout, running out of memory or a crash is an ``<error>``; the
+``points.<test>`` = ``earned/max``. A wrong answer, a missing function, a stub or a forbidden
+API is a ``<failure>``; an exception, a timeout, running out of memory or a crash is an ``<error>``; the
 ``type`` attribute carries the exact outcome.
 """
 
@@ -15,7 +15,7 @@ from junit_xml import TestCase, TestSuite, to_xml_report_string
 
 from grader.results import ExerciseResult, Outcome, SubmissionResult, TestResult
 
-AS_FAILURE = {Outcome.FAILED, Outcome.MISSING, Outcome.NOT_IMPLEMENTED}
+AS_FAILURE = {Outcome.FAILED, Outcome.MISSING, Outcome.NOT_IMPLEMENTED, Outcome.FORBIDDEN}
 
 
 def write(result: SubmissionResult, fp: TextIO) -> None:

@@ -123,7 +123,7 @@ details.candidate summary { cursor: pointer; font-weight: 600; }
 pre { white-space: pre-wrap; overflow-wrap: anywhere; background: #f5f6f8; padding: 6px 8px; margin: 4px 0;
       max-height: 240px; overflow: auto; font-size: 12px; }
 .outcome-passed { color: #1a7f37; } .outcome-failed, .outcome-missing, .outcome-not-implemented { color: var(--warn); }
-.outcome-error, .outcome-timeout, .outcome-memory, .outcome-crashed { color: var(--bad); }
+.outcome-error, .outcome-timeout, .outcome-memory, .outcome-crashed, .outcome-forbidden { color: var(--bad); }
 footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
 """
 
