@@ -36,18 +36,26 @@ def run_exercise(
     """Load the submission for ``exercise`` into the session and run the hidden tests under ``limits``."""
     started = time.monotonic()
     module = Path(exercise.file).stem
-    load_error = _load(exercise, submitted, session, module, limits.load_seconds)
-    plugin = JudgePlugin(None, seed, load_error)
-    if load_error is None:
-        probes = f"probes_{exercise.slug}" if exercise.probes else None
-        plugin.proxy = SubmissionProxy(
-            session, module, probes, on_output=plugin.record_output, default_timeout=limits.call_seconds
-        )
-    session.budget_deadline = time.monotonic() + limits.submission_seconds
+    plugin = JudgePlugin(None, seed)
+
+    def load() -> None:
+        # The plugin calls this once the hidden tests are collected: importing them (and their
+        # oracle libraries) overlaps the start of the sandbox, which the backend may have begun.
+        plugin.load_error = _load(exercise, submitted, session, module, limits.load_seconds)
+        if plugin.load_error is None:
+            probes = f"probes_{exercise.slug}" if exercise.probes else None
+            plugin.proxy = SubmissionProxy(
+                session, module, probes, on_output=plugin.record_output, default_timeout=limits.call_seconds
+            )
+        session.budget_deadline = time.monotonic() + limits.submission_seconds
+
+    plugin.loader = load
     try:
         _run_pytest(tests or exercise.hidden_tests, exercise.root, plugin)
     finally:
         session.budget_deadline = None
+    if plugin.fault is not None:
+        raise plugin.fault  # the grader's own failure while loading (no sandbox...), not the candidate's
     if plugin.problems:
         raise BankTestsBroken(f"{exercise.slug}: tests could not be collected:\n" + "\n".join(plugin.problems))
     return ExerciseResult(
@@ -56,7 +64,7 @@ def run_exercise(
         tests=plugin.results,
         max_score=exercise.points,
         submitted_file=readable_name(str(submitted.path or "")),
-        load_error=str(load_error) if load_error else "",
+        load_error=str(plugin.load_error) if plugin.load_error else "",
         duration=round(time.monotonic() - started, 3),
     )
 
@@ -110,6 +118,7 @@ def _run_pytest(tests: Path, rootdir: Path, plugin: JudgePlugin) -> None:
         "--strict-markers",
         "-p", "no:cacheprovider",
         "-p", "no:stepwise",
+        "-p", "no:unraisableexception",  # its gc.collect() at the end of each run walks the whole heap
         "-q",
         "--tb=no",
         "-W", "ignore",
@@ -120,6 +129,8 @@ def _run_pytest(tests: Path, rootdir: Path, plugin: JudgePlugin) -> None:
         code = pytest.main(args, plugins=[plugin])
     if plugin.interrupted:  # Ctrl-C or SIGTERM: pytest stopped the run, and so do we
         raise KeyboardInterrupt("grading was interrupted")
+    if code == pytest.ExitCode.NO_TESTS_COLLECTED and (plugin.results or plugin.fault):
+        return  # the submission could not be loaded: every test is listed, none had to run
     if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.NO_TESTS_COLLECTED):
         plugin.problems.append(f"pytest exited with {code!r}")
 
