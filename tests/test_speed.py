@@ -14,6 +14,7 @@ that none of them changes a verdict or weakens isolation:
 from __future__ import annotations
 
 import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -372,3 +373,41 @@ def test_the_oracle_cache_computes_afresh_when_the_draws_so_far_differ():
     second = cache.OracleCache(("file", "test", 1), moved)("k", lambda: compute(moved))
     assert len(calls) == 2 and first != second
     cache.clear()
+
+
+# --- the batch and the command line -------------------------------------------------------------
+
+def brief_only(candidate) -> dict:
+    """A batch task that grades nothing: the pool's own bookkeeping is what is under test."""
+    return {"candidate": candidate.name, "status": "graded", "message": "", "score": 0.0, "max_score": 0.0,
+            "percent": 0.0, "duration": 0.0}
+
+
+def test_the_pool_keeps_a_few_candidates_per_job_in_flight_not_the_whole_batch(tmp_path, monkeypatch):
+    from grader.batch import pool
+    from grader.batch.run import BatchRequest, run_batch
+
+    sizes: list[int] = []
+    real_wait = pool.wait
+
+    def measured_wait(fs, *args, **kwargs):
+        sizes.append(len(fs))
+        return real_wait(fs, *args, **kwargs)
+
+    monkeypatch.setattr(pool, "wait", measured_wait)
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for index in range(12):
+        (subs / f"c{index:02d}.py").write_text(REFERENCE)
+    run_batch(BatchRequest(subs, tmp_path / "results", bank=DATA / "mini_bank", sandbox="process", jobs=2, seed=1),
+              task=brief_only)
+    assert sizes and max(sizes) <= pool.IN_FLIGHT_PER_JOB * 2  # each wait() visits a bounded set
+
+
+def test_the_command_line_imports_a_command_only_when_it_runs():
+    heavy = ("grader.batch", "grader.integrations.gradescope", "grader.sandbox.image", "grader.validate")
+    code = ("import sys, click\nfrom grader.cli.main import main\n"
+            "main.get_command(click.Context(main), 'grade')\n"
+            f"print(sorted(m for m in sys.modules if m.startswith({heavy!r})))\n")
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert completed.stdout.strip() == "[]"
