@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from grader.judge.cache import OracleCache
 from grader.judge.seeds import case_rng
 
 
@@ -78,3 +79,9 @@ def grading_seed(pytestconfig: pytest.Config) -> int:
 @pytest.fixture
 def rng(grading_seed: int, request: pytest.FixtureRequest) -> np.random.Generator:
     return case_rng(grading_seed, request.node)
+
+
+@pytest.fixture
+def oracle_cache(request: pytest.FixtureRequest, rng: np.random.Generator) -> OracleCache:
+    """The judge's ``oracle_cache``, computing every time: one run has nothing to share."""
+    return OracleCache((str(request.node.path), request.node.name), rng, keep=False)

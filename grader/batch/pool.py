@@ -9,6 +9,7 @@ as an infrastructure error. Ctrl-C (or SIGTERM) stops every worker, which kills 
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import multiprocessing
@@ -27,6 +28,7 @@ from grader.errors import SandboxUnavailable
 from grader.summary import CandidateRecord, Status, now
 
 TICK_SECONDS = 0.5  # how often the progress display is refreshed while nothing finishes
+IN_FLIGHT_PER_JOB = 2  # candidates handed to the pool per job: one graded, one queued
 STOP_GRACE_SECONDS = 20.0  # for workers to kill their sandboxes after SIGTERM, before SIGKILL
 Task = Callable[[Candidate], dict[str, Any]]
 
@@ -91,18 +93,27 @@ def _pool_pass(candidates: list[Candidate], jobs: int, config: WorkerConfig, tas
                                    initializer=initialize, initargs=(config,))
     futures: dict[Future[dict[str, Any]], Candidate] = {}
     unfinished: list[Candidate] = []
+    waiting = collections.deque(candidates)
+    pending: set[Future[dict[str, Any]]] = set()
     try:
-        futures.update((executor.submit(run_task, task, c), c) for c in candidates)
-        pending = set(futures)
-        while pending:
+        while waiting or pending:
+            # A few candidates per job in flight, not all of them: each wait() visits every pending
+            # future, and with the whole batch pending that is quadratic in the batch's size.
+            while waiting and len(pending) < IN_FLIGHT_PER_JOB * jobs:
+                future = executor.submit(run_task, task, waiting[0])
+                futures[future] = waiting.popleft()
+                pending.add(future)
             done, pending = wait(pending, timeout=TICK_SECONDS, return_when=FIRST_COMPLETED)
             for future in done:
-                brief = _outcome(future, futures[future], config)
+                candidate = futures.pop(future)
+                brief = _outcome(future, candidate, config)
                 if brief is None:
-                    unfinished.append(futures[future])
+                    unfinished.append(candidate)
                 else:
                     progress.finished(brief)
             progress.tick()
+    except BrokenProcessPool:  # submitting to a pool whose worker died: what is left is unfinished
+        unfinished += [futures[f] for f in pending] + list(waiting)
     except BaseException:
         _stop_workers(executor)
         raise

@@ -13,7 +13,7 @@ published: :func:`save_record` asks, just before its final rename, whether the w
 
 from __future__ import annotations
 
-import contextlib
+import atexit
 import dataclasses
 import os
 import shutil
@@ -30,10 +30,9 @@ from grader.batch.candidates import Candidate, resolve_files
 from grader.batch.store import save_record
 from grader.errors import CandidateInvalid, SandboxUnavailable
 from grader.grading import grade_sources
-from grader.limits import Limits
-from grader.sandbox.base import Backend, RunningSandbox, SandboxSession
+from grader.sandbox.base import Backend
 from grader.sandbox.choose import choose_backend
-from grader.sandbox.session import Session
+from grader.sandbox.prestart import Prestarter
 from grader.submission import SourceFile
 from grader.summary import CandidateRecord, Status, now
 
@@ -55,45 +54,18 @@ class WorkerConfig:
     batch_id: str
 
 
-class TrackedBackend:
-    """A backend that remembers the sandboxes it started, so that a stopping worker can kill them."""
-
-    def __init__(self, inner: Backend) -> None:
-        self.inner = inner
-        self.name = inner.name
-        self.live: list[RunningSandbox] = []
-        self.refuse = False
-
-    def open_session(self, limits: Limits) -> SandboxSession:
-        """A session whose workers are started (and so tracked) by this backend."""
-        return Session(self, limits)
-
-    def start(self, limits: Limits) -> RunningSandbox:
-        """Start a sandbox, unless the worker is stopping."""
-        if self.refuse:
-            raise SandboxUnavailable("the batch is stopping")
-        sandbox = self.inner.start(limits)
-        self.live.append(sandbox)
-        return sandbox
-
-    def kill_all(self) -> None:
-        """Kill and remove every sandbox this worker started (each call is safe to repeat)."""
-        self.refuse = True
-        for sandbox in list(self.live):
-            with contextlib.suppress(Exception):
-                sandbox.kill()
-            with contextlib.suppress(Exception):
-                sandbox.cleanup()
-
-    def forget(self) -> None:
-        """The candidate is done and its sessions closed: nothing left to kill."""
-        self.live.clear()
+def tracked(backend: Backend) -> Prestarter:
+    """The worker's backend: it remembers every sandbox it started, so that a stopping worker can
+    kill them all. In Docker it also starts the next candidate's container while this one is graded
+    (a fresh container each, never reused: :mod:`grader.sandbox.prestart`)."""
+    docker = backend.name == "docker"
+    return Prestarter(backend, ahead=1 if docker else 0, early=docker)
 
 
 @dataclasses.dataclass
 class _State:
     config: WorkerConfig
-    backend: TrackedBackend | None
+    backend: Prestarter | None
     exercises: list[Exercise]
     fault: str = ""  # why this worker cannot grade at all (reported on each candidate)
     stopping: bool = False
@@ -113,7 +85,8 @@ def initialize(config: WorkerConfig) -> None:
     try:
         state.exercises = select(load_bank(config.bank), list(config.exercises))
         backend, _warning = choose_backend(config.sandbox, hide=config.hide)
-        state.backend = TrackedBackend(backend)
+        state.backend = tracked(backend)
+        atexit.register(state.backend.close)  # the container started for a next candidate that never came
     except Exception as exc:  # reported on every candidate, rather than breaking the pool
         state.fault = f"the grader's worker could not start: {type(exc).__name__}: {exc}"
     _STATE = state

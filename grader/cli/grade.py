@@ -18,6 +18,7 @@ from grader.limits import Limits
 from grader.reports import WRITERS, table
 from grader.results import Feedback, SubmissionResult, redact
 from grader.sandbox.choose import choose_backend
+from grader.sandbox.prestart import prestarting
 
 
 @click.command(name="grade")
@@ -52,7 +53,11 @@ def grade_command(submission: Path, exercises: tuple[str, ...], sandbox: str, ju
     if warning:
         click.echo(warning, err=True)
     run_seed = seed if seed is not None else new_seed()
-    result = grade(submission, chosen, backend, seed=run_seed, explicit=bool(exercises), overrides=overrides)
+    backend = prestarting(backend)  # the container boots while the hidden tests are collected
+    try:
+        result = grade(submission, chosen, backend, seed=run_seed, explicit=bool(exercises), overrides=overrides)
+    finally:
+        getattr(backend, "close", lambda: None)()
     result = redact(result, Feedback(feedback))
     table.write(result, table_out, color=use_color())
     write_reports(result, {"junit": junit, "json": json_path, "markdown": markdown})

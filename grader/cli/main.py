@@ -11,24 +11,72 @@ A candidate's broken code is a verdict in the report, never a non-zero exit. The
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
+from typing import Any
 
 import click
 
 from grader import __version__
 from grader.bank import load_bank
-from grader.cli.batch import batch_command
-from grader.cli.classroom import classroom_group
 from grader.cli.errors import translate_errors
-from grader.cli.grade import grade_command
-from grader.cli.gradescope import gradescope_group
-from grader.cli.image import image_group
-from grader.cli.kit import kit_command
 from grader.cli.options import bank_option
-from grader.cli.validate import validate_command
+
+# Each command's module is imported when the command runs: `grader grade` does not import the
+# batch machinery, the image builder or the integrations (issue #16: start-up time).
+COMMANDS = {
+    "grade": "grader.cli.grade:grade_command",
+    "validate": "grader.cli.validate:validate_command",
+    "batch": "grader.cli.batch:batch_command",
+    "image": "grader.cli.image:image_group",
+    "kit": "grader.cli.kit:kit_command",
+    "classroom": "grader.cli.classroom:classroom_group",
+    "gradescope": "grader.cli.gradescope:gradescope_group",
+}
 
 
-@click.group()
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported when they are looked up (click's lazy-group pattern).
+
+    ``commands`` imports them all: what help, completion and the documentation tests see is the
+    same as with eager registration.
+    """
+
+    def __init__(self, *args: Any, lazy: dict[str, str], **kwargs: Any) -> None:
+        self._lazy = dict(lazy)  # name -> "module:attribute", not imported yet
+        super().__init__(*args, **kwargs)
+
+    @property  # type: ignore[override]
+    def commands(self) -> dict[str, click.Command]:
+        for name in list(self._lazy):
+            self._load(name)
+        return self._commands
+
+    @commands.setter
+    def commands(self, value: dict[str, click.Command]) -> None:
+        self._commands = value
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        name = name or cmd.name
+        if name is None:
+            raise TypeError("Command has no name.")
+        self._lazy.pop(name, None)
+        self._commands[name] = cmd
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self._lazy:
+            self._load(cmd_name)
+        return self._commands.get(cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self._commands, *self._lazy})
+
+    def _load(self, name: str) -> None:
+        module, _, attribute = self._lazy.pop(name).partition(":")
+        self._commands[name] = getattr(importlib.import_module(module), attribute)
+
+
+@click.group(cls=LazyGroup, lazy=COMMANDS)
 @click.version_option(__version__, prog_name="nlp-grader")
 def main() -> None:
     """nlp-grader: grade NLP / ML interview coding exercises in a sandbox.
@@ -51,8 +99,3 @@ def list_command(bank: Path | None) -> None:
         if exercise.interview_question:
             click.echo(f"    interview question: {exercise.interview_question}")
         click.echo(f"    parts: {', '.join(exercise.parts)}")
-
-
-for command in (grade_command, validate_command, batch_command, image_group, kit_command, classroom_group,
-                gradescope_group):
-    main.add_command(command)

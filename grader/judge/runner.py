@@ -39,20 +39,28 @@ def run_exercise(
     module = Path(exercise.file).stem
     session.new_exercise()  # no strike from an earlier exercise counts against this one
     watch = _watch(exercise, submitted)
-    load_error = _load(exercise, submitted, session, module, limits.load_seconds, watch)
-    plugin = JudgePlugin(None, seed, load_error)
-    if load_error is None:
-        probes = f"probes_{exercise.slug}" if exercise.probes else None
-        plugin.proxy = SubmissionProxy(
-            session, module, probes, on_output=plugin.record_output, default_timeout=limits.call_seconds,
-            watch=watch,
-        )
-        plugin.watch = watch
-    session.budget_deadline = time.monotonic() + limits.submission_seconds
+    plugin = JudgePlugin(None, seed)
+
+    def load() -> None:
+        # The plugin calls this once the hidden tests are collected: importing them (and their
+        # oracle libraries) overlaps the start of the sandbox, which the backend may have begun.
+        plugin.load_error = _load(exercise, submitted, session, module, limits.load_seconds, watch)
+        if plugin.load_error is None:
+            probes = f"probes_{exercise.slug}" if exercise.probes else None
+            plugin.proxy = SubmissionProxy(
+                session, module, probes, on_output=plugin.record_output, default_timeout=limits.call_seconds,
+                watch=watch,
+            )
+            plugin.watch = watch
+        session.budget_deadline = time.monotonic() + limits.submission_seconds
+
+    plugin.loader = load
     try:
         _run_pytest(tests or exercise.hidden_tests, exercise.root, plugin)
     finally:
         session.budget_deadline = None
+    if plugin.fault is not None:
+        raise plugin.fault  # the grader's own failure while loading (no sandbox...), not the candidate's
     if plugin.problems:
         raise BankTestsBroken(f"{exercise.slug}: tests could not be collected:\n" + "\n".join(plugin.problems))
     if watch is not None:
@@ -63,7 +71,7 @@ def run_exercise(
         tests=plugin.results,
         max_score=exercise.points,
         submitted_file=readable_name(str(submitted.path or "")),
-        load_error=str(load_error) if load_error else "",
+        load_error=str(plugin.load_error) if plugin.load_error else "",
         duration=round(time.monotonic() - started, 3),
     )
 
@@ -128,6 +136,7 @@ def _run_pytest(tests: Path, rootdir: Path, plugin: JudgePlugin) -> None:
         "--strict-markers",
         "-p", "no:cacheprovider",
         "-p", "no:stepwise",
+        "-p", "no:unraisableexception",  # its gc.collect() at the end of each run walks the whole heap
         "-q",
         "--tb=no",
         "-W", "ignore",
@@ -138,6 +147,8 @@ def _run_pytest(tests: Path, rootdir: Path, plugin: JudgePlugin) -> None:
         code = pytest.main(args, plugins=[plugin])
     if plugin.interrupted:  # Ctrl-C or SIGTERM: pytest stopped the run, and so do we
         raise KeyboardInterrupt("grading was interrupted")
+    if code == pytest.ExitCode.NO_TESTS_COLLECTED and (plugin.results or plugin.fault):
+        return  # the submission could not be loaded: every test is listed, none had to run
     if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.NO_TESTS_COLLECTED):
         plugin.problems.append(f"pytest exited with {code!r}")
 

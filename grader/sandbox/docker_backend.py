@@ -180,6 +180,12 @@ class DockerBackend:
         """A session whose workers run in containers of this backend."""
         return Session(self, limits)
 
+    def prepare(self) -> None:
+        """Connect to the engine and arm the exit hooks from this thread, before any start in the
+        background (:mod:`grader.sandbox.prestart`): signal handlers can only be set from the main thread."""
+        self._connect()
+        _LIVE.arm()
+
     def start(self, limits: Limits, command: Sequence[str] | None = None) -> DockerSandbox:
         """Launch a fresh container under these limits; ``command`` replaces the worker (tests)."""
         client, image = self._connect()

@@ -107,7 +107,16 @@ class Session:
         return failure
 
     def close(self) -> None:
-        """End the session: close the worker's stdin, give it a moment, then make sure it is gone."""
+        """End the session: close the worker's stdin, give it a moment, then make sure it is gone.
+
+        A backend with ``retire`` (:mod:`grader.sandbox.prestart`) ends the worker in the background.
+        """
+        retire = getattr(self.backend, "retire", None)
+        if self._sandbox is not None and retire is not None:
+            sandbox, self._sandbox = self._sandbox, None
+            self._inbox.clear()
+            retire(sandbox)
+            return
         if self._sandbox is not None:
             with contextlib.suppress(OSError):
                 assert self._sandbox.process.stdin is not None
