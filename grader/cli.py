@@ -192,3 +192,5 @@ main.add_command(gradescope_group)
 main.add_command(kit_command)
 from grader.batch_cli import build_command as build_batch_command  # noqa: E402, I001 - uses the options above
 main.add_command(build_batch_command())
+from grader.cli_interview import interview_group  # noqa: E402, I001 - docs/interview.md
+main.add_command(interview_group)
