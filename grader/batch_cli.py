@@ -21,6 +21,8 @@ import click
 
 from grader.batch import BatchConflict, BatchRequest, StoreError, default_jobs, run_batch
 from grader.batch_summary import ERROR, GRADED, INVALID, BatchSummary
+from grader.interview import WeightsError, parse_weights
+from grader.interview import batch_report as interviews
 from grader.submission import SubmissionError
 
 BAR_WIDTH = 28
@@ -138,6 +140,12 @@ def build_command() -> click.Command:
         click.option("--seed", type=int, default=None,
                      help="Seed for the randomised hidden cases (default: chosen on the first run, then kept)."),
         click.option("--force", is_flag=True, help="Regrade every candidate, including those already done."),
+        click.option("--scorecards", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+                     help="Interview scorecards (DIR/<candidate>/<interviewer>.toml) to merge into the reports; "
+                          "see docs/interview.md."),
+        click.option("--weights", callback=_weights, default=None, metavar="coding=W,interview=W",
+                     help="Rank by the coding and interview scores combined with these weights "
+                          "(e.g. coding=0.6,interview=0.4; needs --scorecards)."),
         limit_options,
         bank_option,
         translate_errors,
@@ -148,20 +156,30 @@ def build_command() -> click.Command:
     return command  # type: ignore[no-any-return]  # click's decorators are loosely typed
 
 
+def _weights(_context: click.Context, _param: click.Parameter, value: str | None) -> Any:
+    try:
+        return None if value is None else parse_weights(value)
+    except WeightsError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 def batch(submissions: Path, results: Path, exercises: tuple[str, ...], jobs: int | None, sandbox: str,
-          seed: int | None, force: bool, call_seconds: float | None, memory_mb: float | None,
-          cpus: float | None, bank: Path | None) -> None:
+          seed: int | None, force: bool, scorecards: Path | None, weights: Any, call_seconds: float | None,
+          memory_mb: float | None, cpus: float | None, bank: Path | None) -> None:
     """Grade a folder of candidates (sub-folders, .py files or .zip archives) and rank them.
 
     Writes per-candidate JSON and JUnit XML, then summary.csv, summary.json and report.html.
     Interrupted? Run the same command again: finished candidates are not graded twice.
+    With --scorecards, the interviews' levels join the reports (docs/interview.md).
 
     Example: grader batch takehomes/ -o results/ -e cosine_similarity --jobs 4
     """
     from grader.cli import use_color
 
+    if weights is not None and scorecards is None:
+        raise click.UsageError("--weights combines coding and interview scores: it needs --scorecards DIR")
     request = BatchRequest(submissions, results, exercises, bank, sandbox, jobs, seed, force,
-                           _limit_overrides(call_seconds, memory_mb, cpus))
+                           _limit_overrides(call_seconds, memory_mb, cpus), scorecards, weights)
     display = ProgressDisplay(sys.stdout, sys.stdout.isatty(), use_color())
     click.echo(f"grading {submissions} into {results} with {jobs or default_jobs()} parallel sandbox(es)")
     try:
@@ -182,9 +200,13 @@ def _report(summary: BatchSummary, results: Path) -> None:
     counts = summary.counts()
     told = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
     click.echo(f"\n{len(summary.rows)} candidates: {told}  (seed {summary.settings.seed})")
+    panel = summary.interview
     for row in summary.rows[:5]:
-        if row.rank is not None and row.percent is not None:
-            click.echo(f"  {row.rank:>3}. {printable(row.candidate)}  {row.percent:.1f}%")
+        shown = panel.combined(row.key) if panel and panel.weights else row.percent
+        if row.rank is not None and shown is not None:
+            click.echo(f"  {row.rank:>3}. {printable(row.candidate)}  {shown:.1f}%")
+    for line in interviews.terminal_lines(panel) if panel else []:
+        click.echo(line)
     click.echo(f"wrote {results / 'summary.csv'}, summary.json and report.html")
     if summary.interrupted:
         click.echo("interrupted: run the same command again to grade the pending candidates", err=True)

@@ -118,7 +118,7 @@ def _questions_table(panel: InterviewPanel) -> str:
         mean = sum(s.mean for s in scores) / len(scores)
         rows.append(f'<tr><td><code>{esc(rubric.short_id)}</code></td><td>{esc(rubric.title)}</td>'
                     f'<td class="num">{len(scores)}</td><td class="num">{mean:.1f}</td></tr>\n')
-    return ('<h3>Questions</h3>\n<table class="interview-questions">\n<thead><tr><th>Column</th><th>Question</th>'
+    return ('<h3>Questions</h3>\n<table class="interview-questions">\n<thead><tr><th>Id</th><th>Question</th>'
             f'<th class="num">Candidates</th><th class="num">Mean level</th></tr></thead>\n<tbody>\n{"".join(rows)}'
             "</tbody>\n</table>\n")
 
@@ -233,6 +233,9 @@ def terminal_lines(panel: InterviewPanel) -> list[str]:
     details = [f"calibrate: {panel.names.get(key, key)}, {score.rubric.id} ({score.levels_text()})"
                for key, score in panel.flagged()]
     details += [f"not used: {problem}" for problem in panel.problems]
+    unranked = [panel.names[key] for key in panel.names if panel.weights and panel.combined(key) is None]
+    if unranked:
+        details.append(f"no combined score (no valid scorecard, or no coding score), so no rank: {', '.join(unranked)}")
     return [_line(head)] + ["  " + _line(text) for text in details]
 
 

@@ -249,10 +249,10 @@ class _Checker:
 
     def mark(self, question: str, value: Any) -> Mark | None:
         field = f"questions.{question}"
-        if question not in self.rubrics:
+        known = question in self.rubrics
+        if not known:
             self.problem(field, f"unknown question '{question}'{suggestion(question, self.rubrics)}; "
                                 "`grader interview list` shows every id")
-            return None
         if not isinstance(value, dict):
             self.problem(field, "must be a block with a level and evidence: "
                                 f"[questions.{question}], then level = 3 and evidence = \"...\"")
@@ -265,7 +265,7 @@ class _Checker:
         if level in EVIDENCE_REQUIRED and not evidence:
             self.problem(f"{field}.evidence", f"missing: a level {level} needs evidence, what the candidate said "
                                               "or did that places the answer there")
-        return Mark(question, level, evidence) if level else None
+        return Mark(question, level, evidence) if level and known else None
 
     def level(self, field: str, value: Any) -> int:
         field += ".level"
