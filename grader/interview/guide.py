@@ -1,9 +1,9 @@
 """The interviewer's guide: the chosen questions' rubrics, the agenda and a blank scorecard.
 
 Written as Markdown (``interview-guide.md``) and as one self-contained, print-friendly HTML page
-(``interview-guide.html``: no script, no network, a Content-Security-Policy that forbids both; one
-question per block that a printer keeps on one page where it can, and the scorecard on a page of
-its own), with the matching ``scorecard-template.toml`` beside them.
+(``interview-guide.html``: no script, no network, a Content-Security-Policy that forbids both;
+printed, the how-to and agenda fill the first page, then each question and the scorecard have a
+page of their own), with the matching ``scorecard-template.toml`` beside them.
 """
 
 from __future__ import annotations
@@ -187,12 +187,15 @@ table.card tr { break-inside: avoid; }
 .recommend span { margin-right: 18px; white-space: nowrap; }
 .notes-box { border: 1px solid var(--line); height: 7em; margin-top: 6px; }
 footer { margin-top: 28px; color: var(--muted); font-size: 12px; }
-@page { margin: 14mm; }
+@page { margin: 12mm; }
 @media print {
-  body { font-size: 10.5pt; max-width: none; padding: 0; }
-  article.question { break-inside: avoid; border-color: #999; }
+  body { font-size: 9.5pt; line-height: 1.35; max-width: none; padding: 0; }
+  h2 { font-size: 13pt; margin-top: 14px; break-after: avoid; }
+  #questions > h2 { display: none; }
+  article.question { break-before: page; break-inside: avoid; border: 0; padding: 0; margin: 0; }
+  blockquote.ask { font-size: 11pt; }
+  th, td { padding: 2px 6px; }
   section.scorecard { break-before: page; }
-  h2 { break-after: avoid; }
   .qnum { color: #000; background: none; border: 1px solid #000; }
 }
 """
@@ -204,12 +207,11 @@ def render_html(guide: Guide) -> str:
         "<header>\n<h1>Interviewer's guide: NLP / ML intern interview</h1>\n",
         f'<p class="sub">{len(guide.questions)} questions &middot; about {guide.total_minutes} minutes &middot; '
         f"generated {esc(guide.generated)} by nlp-grader {esc(__version__)}</p>\n</header>\n",
-        _html_list("how", "How to use this guide", HOW_TO, ordered=True),
-        _html_scale(), _html_agenda(guide),
+        _html_list("how", "How to use this guide", HOW_TO, ordered=True), _html_scale(),
     ]
     if guide.has_behavioural:
         body.append(_html_list("behavioural", "Behavioural questions", BEHAVIOURAL_ADVICE))
-    body.append('<section id="questions">\n<h2>Questions</h2>\n')
+    body += [_html_agenda(guide), '<section id="questions">\n<h2>Questions</h2>\n']
     body += [_html_question(guide, rubric) for rubric in guide.questions]
     body += ["</section>\n", _html_scorecard(guide),
              f"<footer>nlp-grader {esc(__version__)} &middot; interview rubrics are scored by people, "
