@@ -170,7 +170,7 @@ def test_a_valid_scorecard_is_read_with_its_levels_and_evidence(tmp_path: Path, 
 BROKEN = [  # (what the file changes in GOOD, the field, words of the message)
     ("questions.basic-2-steming", "questions.basic-2-steming", "unknown question 'basic-2-steming' (did you mean"),
     ("level = 4\n", "questions.basic-2-stemming.level", "5 is out of range"),
-    ("level = 2\n", "questions.behavioural-4-disagreement.level", "is 0, not filled in"),
+    ("level = 2\n", "questions.behavioural-4-disagreement.level", "0 (not filled in)"),
     ("level = 2\n", "questions.behavioural-4-disagreement.level", "must be a number without quotes"),
     ("level = 2\n", "questions.behavioural-4-disagreement.level", "2.5 is not a whole level"),
     ("level = 2\n", "questions.behavioural-4-disagreement.level", "missing: give 1, 2, 3 or 4"),
@@ -226,17 +226,20 @@ def test_hostile_values_are_problems_never_tracebacks(tmp_path: Path, rubrics) -
     (folder / "alice" / "c.toml").write_bytes(b"\xff\xfe\x00bad")
     write(folder / "alice" / "d.toml", "x" * 300_000)
     write(folder / "loose.toml", GOOD)
+    shutil.copy(RUBRICS / "basic-2-stemming.toml", folder / "alice" / "e.toml")
     write(folder / "alice" / "notes.txt", "ignored")
     write(folder / ".hidden" / "x.toml", "ignored")
     cards = load_scorecards(folder, rubrics)
-    assert cards.scorecards == [] and cards.files == 5
+    assert cards.scorecards == [] and cards.files == 6
     said = "\n".join(map(str, cards.problems))
     for expected in ("a.toml: recommendation: must be text", "a.toml: date: must be a date",
                      "a.toml: questions: no question scored", "b.toml: questions.basic-2-stemming: must be a block",
                      "b.toml: questions.basic-1-what-is-nlp.level: must be 1, 2, 3 or 4",
                      "b.toml: questions.basic-1-what-is-nlp.evidence: must be text", "c.toml: not UTF-8",
-                     "d.toml: larger than 256 KiB", "scorecards/loose.toml: a scorecard belongs in a folder"):
+                     "d.toml: larger than 256 KiB", "scorecards/loose.toml: a scorecard belongs in a folder",
+                     "e.toml: not a scorecard: none of its fields"):
         assert expected in said
+    assert sum(p.file.endswith("e.toml") for p in cards.problems) == 1, "a stray file is one line, not one per field"
 
 
 def test_the_template_is_a_scorecard_to_fill_in(rubrics) -> None:

@@ -14,6 +14,7 @@ from grader.interview.markup import clean, esc
 from grader.interview.panel import CALIBRATION_SPREAD, CandidateInterview, InterviewPanel, QuestionScore
 
 NAME_CHARS = 160
+TERMINAL_PROBLEMS = 12  # the report lists them all
 FLAG = "&#9873;"  # a flag, beside a question where interviewers disagree
 
 STYLE = """\
@@ -232,7 +233,10 @@ def terminal_lines(panel: InterviewPanel) -> list[str]:
             f"candidate(s); ranking: {ranking_text(panel)}")
     details = [f"calibrate: {panel.names.get(key, key)}, {score.rubric.id} ({score.levels_text()})"
                for key, score in panel.flagged()]
-    details += [f"not used: {problem}" for problem in panel.problems]
+    details += [f"not used: {problem}" for problem in panel.problems[:TERMINAL_PROBLEMS]]
+    if len(panel.problems) > TERMINAL_PROBLEMS:
+        details.append(f"... and {len(panel.problems) - TERMINAL_PROBLEMS} more problem(s): see report.html, or run "
+                       f"grader interview check {panel.folder}")
     unranked = [panel.names[key] for key in panel.names if panel.weights and panel.combined(key) is None]
     if unranked:
         details.append(f"no combined score (no valid scorecard, or no coding score), so no rank: {', '.join(unranked)}")

@@ -252,7 +252,7 @@ def build_panel(scorecards: ScorecardSet, candidates: Sequence[CandidateRef],
     used = 0
     for name, cards in scorecards.by_candidate().items():
         matches = match_candidate(name, candidates)
-        folder = f"{scorecards.folder.name}/{name}/"
+        folder = f"{scorecards.folder.resolve().name}/{name}/"
         if len(matches) == 1:
             interviews[matches[0].key] = merge(cards, scorecards.rubrics)
             used += len(cards)

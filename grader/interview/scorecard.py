@@ -104,14 +104,15 @@ def load_scorecards(folder: Path, rubrics: Mapping[str, Rubric]) -> ScorecardSet
     cards: list[Scorecard] = []
     problems: list[Problem] = []
     files = 0
+    name = folder.resolve().name
     for entry in sorted(folder.iterdir()):
-        shown = f"{folder.name}/{entry.name}"
+        shown = f"{name}/{entry.name}"
         if entry.name.startswith("."):
             continue
         if entry.is_file() and entry.suffix == ".toml":
             files += 1
             problems.append(Problem(shown, "", "a scorecard belongs in a folder per candidate: "
-                                    f"{folder.name}/<candidate>/{entry.name}"))
+                                    f"{name}/<candidate>/{entry.name}"))
         elif entry.is_dir():
             for path in sorted(entry.glob("*.toml")):
                 if path.name.startswith(".") or not path.is_file():
@@ -129,6 +130,8 @@ def read_scorecard(path: Path, shown: str, rubrics: Mapping[str, Rubric]) -> tup
     data, problem = _parse(path, shown)
     if data is None:
         return None, [problem] if problem else []
+    if data and not set(data) & set(FIELDS):  # a rubric, a config file...: one line, not one per field
+        return None, [Problem(shown, "", f"not a scorecard: none of its fields is one of {', '.join(FIELDS)}")]
     checker = _Checker(shown, rubrics)
     card = checker.scorecard(data, candidate=path.parent.name, interviewer=path.stem)
     return (None if checker.problems else card), checker.problems
@@ -279,7 +282,7 @@ class _Checker:
         elif not isinstance(value, int) or isinstance(value, bool):
             self.problem(field, "must be 1, 2, 3 or 4")
         elif value == 0:
-            self.problem(field, "is 0, not filled in: give 1, 2, 3 or 4, or delete this question's block if you "
+            self.problem(field, "0 (not filled in): give 1, 2, 3 or 4, or delete this question's block if you "
                                 "did not ask it")
         elif value not in LEVELS:
             self.problem(field, f"{value} is out of range: levels are 1, 2, 3 or 4")
