@@ -239,7 +239,7 @@ def test_hostile_values_are_problems_never_tracebacks(tmp_path: Path, rubrics) -
                      "d.toml: larger than 256 KiB", "scorecards/loose.toml: a scorecard belongs in a folder",
                      "e.toml: not a scorecard: none of its fields"):
         assert expected in said
-    assert sum(p.file.endswith("e.toml") for p in cards.problems) == 1, "a stray file is one line, not one per field"
+    assert sum(p.file.endswith("/e.toml") for p in cards.problems) == 1, "a stray file is one line, not one per field"
 
 
 def test_the_template_is_a_scorecard_to_fill_in(rubrics) -> None:
