@@ -15,10 +15,11 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import enum
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from grader.bank import Exercise
+from grader.interview import CandidateRef, InterviewPanel, ScorecardSet, Weights, build_panel
 from grader.results import Outcome, SubmissionResult
 
 SCHEMA_VERSION = 1
@@ -178,9 +179,18 @@ class BatchSummary:
     rows: list[Row]
     generated_at: str = dataclasses.field(default_factory=now)
     interrupted: bool = False
+    interview: InterviewPanel | None = None  # the interviews' scorecards (grader batch --scorecards)
 
     def __post_init__(self) -> None:
         self.rows = rank(self.rows)
+
+    def add_interviews(self, scorecards: ScorecardSet, weights: Weights | None) -> None:
+        """Merge the interviews' scorecards into the summary; with weights, rank by the combined score."""
+        refs = [CandidateRef(r.candidate, r.key, (r.percent or 0.0) if r.status.final else None)
+                for r in self.rows]
+        panel = self.interview = build_panel(scorecards, refs, weights)
+        if weights is not None:
+            self.rows = rank(self.rows, score=lambda row: panel.combined(row.key))
 
     @property
     def max_score(self) -> float:
@@ -223,7 +233,7 @@ class BatchSummary:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for ``summary.json``."""
-        return {
+        data: dict[str, Any] = {
             "schema_version": SCHEMA_VERSION,
             "batch": {**self.settings.to_dict(), "generated_at": self.generated_at,
                       "interrupted": self.interrupted, "counts": self.counts(), "sandboxes": self.sandboxes()},
@@ -231,20 +241,32 @@ class BatchSummary:
             "candidates": [_row_dict(row, self.exercises) for row in self.rows],
             "tests": [_stat_dict(stat) for stat in self.test_stats()],
         }
+        if self.interview is not None:  # grader.interview: the panel's data, and each candidate's
+            data["interview"] = self.interview.to_dict()
+            for row, entry in zip(self.rows, data["candidates"], strict=True):
+                entry["interview"] = self.interview.candidate_dict(row.key)
+        return data
 
 
-def rank(rows: Iterable[Row]) -> list[Row]:
-    """Best first; equal scores share a rank (1, 2, 2, 4). Errors and pending rows come last, unranked."""
-    ranked = sorted((r for r in rows if r.status.final), key=lambda r: (-(r.percent or 0.0), r.candidate))
-    rest = sorted((r for r in rows if not r.status.final), key=lambda r: r.candidate)
+def rank(rows: Iterable[Row], score: Callable[[Row], float | None] | None = None) -> list[Row]:
+    """Best first by ``score`` (default: the coding percent); equal scores share a rank (1, 2, 2, 4).
+
+    Errors, pending rows and rows whose score is None come last, unranked.
+    """
+    measure = score or (lambda r: r.percent or 0.0)
+    scored = [(measure(row), row) for row in rows]
+    ranked = sorted(((value, row) for value, row in scored if row.status.final and value is not None),
+                    key=lambda pair: (-pair[0], pair[1].candidate))
+    rest = sorted((row for value, row in scored if not row.status.final or value is None),
+                  key=lambda r: r.candidate)
     previous: float | None = None
-    for position, row in enumerate(ranked, start=1):
-        score = round(row.percent or 0.0, 6)
-        row.rank = position if score != previous else ranked[position - 2].rank
-        previous = score
+    for position, (value, row) in enumerate(ranked, start=1):
+        rounded = round(value, 6)
+        row.rank = position if rounded != previous else ranked[position - 2][1].rank
+        previous = rounded
     for row in rest:
         row.rank = None
-    return ranked + rest
+    return [row for _, row in ranked] + rest
 
 
 def _exercise_result(row: Row, slug: str) -> Any:

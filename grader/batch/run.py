@@ -41,8 +41,9 @@ from grader.batch.candidates import Candidate, discover
 from grader.batch.pool import Progress, QuietProgress, Task, grade_all
 from grader.batch.store import ResultsDir
 from grader.batch.worker import WorkerConfig, grade_candidate
-from grader.errors import BatchConflict, LimitError, SandboxUnavailable, StoreError
+from grader.errors import BatchConflict, LimitError, SandboxUnavailable, ScorecardsError, StoreError
 from grader.grading import new_seed
+from grader.interview import ScorecardSet, Weights, load_rubrics, load_scorecards, rubric_dir
 from grader.limits import Limits
 from grader.sandbox.choose import choose_backend
 from grader.summary import BatchSettings, BatchSummary, CandidateRecord, Row, now
@@ -61,6 +62,8 @@ class BatchRequest:
     seed: int | None = None
     force: bool = False
     limits: dict[str, Any] = dataclasses.field(default_factory=dict)  # overrides of Limits.default(), by name
+    scorecards: Path | None = None  # interview scorecards to merge (grader.interview); not stored in batch.json
+    weights: Weights | None = None  # how coding and interview scores combine in the ranking
 
 
 def default_jobs() -> int:
@@ -84,6 +87,7 @@ def run_batch(request: BatchRequest, progress: Progress | None = None, task: Tas
         settings = reconcile(store.load_settings(), request, progress)
         store.save_settings(settings)
         exercises = select(load_bank(_bank_path(settings)), settings.exercises)
+        scorecards = _read_scorecards(request, settings, submissions)  # before grading: broken rubrics fail fast
         candidates = discover(submissions, exclude=[results])
         backend, warning = choose_backend(request.sandbox, hide=_hidden(settings, submissions, results))
         if warning:
@@ -101,6 +105,8 @@ def run_batch(request: BatchRequest, progress: Progress | None = None, task: Tas
             except KeyboardInterrupt:
                 interrupted = True
         summary = build_summary(store, candidates, settings, exercises, interrupted, progress)
+        if scorecards is not None:
+            summary.add_interviews(scorecards, request.weights)
         store.write_summaries(summary)
     return summary
 
@@ -188,6 +194,19 @@ def _bank_path(settings: BatchSettings) -> Path | None:
 def _hidden(settings: BatchSettings, submissions: Path, results: Path) -> list[Path]:
     """What the process sandbox must not see: the bank, the references, other candidates, all results."""
     return secret_paths(_bank_path(settings)) + [submissions, results]
+
+
+def _read_scorecards(request: BatchRequest, settings: BatchSettings, submissions: Path) -> ScorecardSet | None:
+    """The ``--scorecards`` folder, checked against the bank's rubrics; invalid files are listed, never fatal."""
+    if request.scorecards is None:
+        return None
+    folder = request.scorecards.resolve()
+    if not folder.is_dir():
+        raise ScorecardsError(f"{request.scorecards} is not a folder of scorecards")
+    if folder.is_relative_to(submissions):
+        raise ScorecardsError("the scorecards folder must not be inside the submissions folder: it would be graded "
+                         "as a candidate")
+    return load_scorecards(request.scorecards, load_rubrics(rubric_dir(_bank_path(settings))))
 
 
 def _check_folders(submissions: Path, results: Path) -> None:

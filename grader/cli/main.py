@@ -23,6 +23,7 @@ from grader.cli.errors import translate_errors
 from grader.cli.grade import grade_command
 from grader.cli.gradescope import gradescope_group
 from grader.cli.image import image_group
+from grader.cli.interview import interview_group
 from grader.cli.kit import kit_command
 from grader.cli.options import bank_option
 from grader.cli.validate import validate_command
@@ -54,5 +55,5 @@ def list_command(bank: Path | None) -> None:
 
 
 for command in (grade_command, validate_command, batch_command, image_group, kit_command, classroom_group,
-                gradescope_group):
+                gradescope_group, interview_group):
     main.add_command(command)

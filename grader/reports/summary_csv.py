@@ -1,7 +1,8 @@
 """``summary.csv``: one row per candidate of a batch (RFC 4180 CSV, UTF-8, header row first).
 
 Columns: ``rank, candidate, status, <one per exercise: points>, total, max_total, percent, sandbox,
-seed, duration_s, message``. Rows come best first, as :func:`grader.summary.rank` orders
+seed, duration_s, message``, then, with ``--scorecards``, the interviews' columns
+(:func:`grader.reports.interview.csv_headers`). Rows come best first, as :func:`grader.summary.rank` orders
 them; a candidate without a result (pending, infrastructure error) has empty points.
 
 Candidate names and messages come from candidates. A cell that starts with ``= + - @`` (or a tab
@@ -14,6 +15,7 @@ from __future__ import annotations
 import csv
 from typing import TextIO
 
+from grader.reports import interview as interviews
 from grader.summary import BatchSummary, Row
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -23,10 +25,12 @@ def write(summary: BatchSummary, fp: TextIO) -> None:
     """Write the batch's summary as CSV."""
     writer = csv.writer(fp, lineterminator="\n")
     slugs = [exercise.slug for exercise in summary.exercises]
+    panel = summary.interview
     writer.writerow(["rank", "candidate", "status", *slugs, "total", "max_total", "percent", "sandbox", "seed",
-                     "duration_s", "message"])
+                     "duration_s", "message", *(interviews.csv_headers(panel) if panel else [])])
     for row in summary.rows:
-        writer.writerow(_cells(row, slugs, summary.max_score))
+        extra = [text_cell(cell) for cell in interviews.csv_cells(panel, row.key)] if panel else []
+        writer.writerow(_cells(row, slugs, summary.max_score) + extra)
 
 
 def _cells(row: Row, slugs: list[str], max_total: float) -> list[str]:

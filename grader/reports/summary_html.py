@@ -15,17 +15,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import html
-import re
 from collections.abc import Iterable
 from typing import TextIO
 
+from grader.interview import InterviewPanel
+from grader.reports import interview as interviews
+from grader.reports.html_text import esc
 from grader.results import ExerciseResult, SubmissionResult, TestResult
 from grader.summary import BINS, BatchSummary, Row, Status, TestStat
 
-TEXT_CHARS = 4000  # per message or output in the report; the JSON files keep everything
 CELL_CHARS = 160
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 STATUS_LABELS = {Status.INFRASTRUCTURE_ERROR: "infrastructure error"}
 NUM, FLAGGED = ' class="num"', ' class="flagged"'
 
@@ -135,15 +134,17 @@ def write(summary: BatchSummary, fp: TextIO) -> None:
 
 def render(summary: BatchSummary) -> str:
     """The whole document, as a string."""
-    sections = [_header(summary), _leaderboard(summary), _charts(summary), _test_rates(summary),
-                _candidates(summary)]
+    panel = summary.interview
+    sections = [_header(summary), _leaderboard(summary), interviews.section(panel) if panel else "",
+                _charts(summary), _test_rates(summary), _candidates(summary)]
     version = esc(summary.settings.grader_version)
     return "".join([
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n",
         f'<meta http-equiv="Content-Security-Policy" content="{content_security_policy()}">\n',
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n',
         f'<meta name="generator" content="nlp-grader {version}">\n',
-        "<title>nlp-grader batch report</title>\n<style>\n", STYLE, "</style>\n</head>\n",
+        "<title>nlp-grader batch report</title>\n<style>\n", STYLE, interviews.STYLE if panel else "",
+        "</style>\n</head>\n",
         f'<body data-seed="{summary.settings.seed}" data-grader-version="{version}">\n',
         *sections,
         f"<footer>nlp-grader {version} &middot; seed {summary.settings.seed} &middot; "
@@ -159,14 +160,6 @@ def content_security_policy() -> str:
             "base-uri 'none'; form-action 'none'")
 
 
-def esc(text: object, limit: int = TEXT_CHARS) -> str:
-    """Text made safe for HTML (element content and quoted attributes): escaped, cleaned and capped."""
-    value = _CONTROL.sub("\ufffd", str(text))
-    if len(value) > limit:
-        value = value[:limit] + f"\n[... {len(value) - limit} more characters in the JSON report]"
-    return html.escape(value, quote=True)
-
-
 # --- the batch ---------------------------------------------------------------------------------
 
 def _header(summary: BatchSummary) -> str:
@@ -177,6 +170,8 @@ def _header(summary: BatchSummary) -> str:
     items = [("Candidates", f"{len(summary.rows)}: {esc(told)}"), ("Exercises", exercises),
              ("Seed", str(summary.settings.seed)), ("Grader", f"nlp-grader {esc(summary.settings.grader_version)}"),
              ("Sandbox", esc(sandboxes)), ("Generated", esc(summary.generated_at))]
+    if summary.interview is not None:
+        items.append(("Ranking", esc(interviews.ranking_text(summary.interview))))
     parts = ["<header>\n<h1>nlp-grader batch report</h1>\n<dl class=\"meta\">\n"]
     parts += [f"<dt>{label}</dt><dd>{value}</dd>\n" for label, value in items]
     parts.append("</dl>\n")
@@ -193,14 +188,15 @@ def _header(summary: BatchSummary) -> str:
 def _leaderboard(summary: BatchSummary) -> str:
     heads = [("rank", "number", "#"), ("candidate", "text", "Candidate"), ("status", "text", "Status")]
     heads += [(f"ex-{e.slug}", "number", f"{e.title} (/{e.points:g})") for e in summary.exercises]
-    heads += [("total", "number", f"Total (/{summary.max_score:g})"), ("percent", "number", "%"),
-              ("sandbox", "text", "Sandbox"), ("message", "text", "Message")]
+    heads += [("total", "number", f"Total (/{summary.max_score:g})"), ("percent", "number", "%")]
+    heads += interviews.leaderboard_heads(summary.interview) if summary.interview else []
+    heads += [("sandbox", "text", "Sandbox"), ("message", "text", "Message")]
     header = "".join(
         f'<th data-key="{esc(key)}" data-type="{kind}"{NUM if kind == "number" else ""}>'
         f'<button type="button">{esc(label)}</button></th>' for key, kind, label in heads)
     rows = "".join(_leaderboard_row(order, row, summary) for order, row in enumerate(summary.rows))
     return ('<section id="leaderboard-section">\n<h2>Leaderboard</h2>\n'
-            '<table id="leaderboard" class="sortable" data-initial-sort="percent:desc">\n'
+            f'<table id="leaderboard" class="sortable" data-initial-sort="{_initial_sort(summary)}">\n'
             f"<thead><tr>{header}</tr></thead>\n<tbody>\n{rows}</tbody>\n</table>\n</section>\n")
 
 
@@ -215,12 +211,18 @@ def _leaderboard_row(order: int, row: Row, summary: BatchSummary) -> str:
     cells += [_num_cell(row.points(e.slug), _points(row.points(e.slug))) for e in summary.exercises]
     cells.append(_num_cell(result.score if result else None, _points(result.score if result else None)))
     cells.append(_percent_cell(result.percent if result else None))
+    if summary.interview is not None:
+        cells.append(interviews.leaderboard_cells(summary.interview, row.key))
     sandbox = result.sandbox if result else ""
     cells.append(f'<td data-value="{esc(sandbox)}">{esc(sandbox)}</td>')
     message = " ".join(row.message.split())
     cells.append(f'<td class="message" data-value="{esc(message, CELL_CHARS)}">{esc(message, CELL_CHARS)}</td>')
     return (f'<tr data-order="{order}" data-candidate="{esc(row.candidate, CELL_CHARS)}" '
             f'class="status-{esc(row.status)}">{"".join(cells)}</tr>\n')
+
+
+def _initial_sort(summary: BatchSummary) -> str:
+    return interviews.initial_sort(summary.interview) if summary.interview else "percent:desc"
 
 
 def _num_cell(value: float | None, text: str) -> str:
@@ -309,11 +311,11 @@ def _test_row(order: int, stat: TestStat) -> str:
 # --- candidates ---------------------------------------------------------------------------------
 
 def _candidates(summary: BatchSummary) -> str:
-    blocks = "".join(_candidate(row) for row in sorted(summary.rows, key=lambda r: r.candidate))
+    blocks = "".join(_candidate(row, summary.interview) for row in sorted(summary.rows, key=lambda r: r.candidate))
     return f'<section id="candidates">\n<h2>Candidates</h2>\n{blocks}</section>\n'
 
 
-def _candidate(row: Row) -> str:
+def _candidate(row: Row, panel: InterviewPanel | None = None) -> str:
     result, record = row.result, row.record
     score = f" &mdash; {result.score:g}/{result.max_score:g} ({result.percent:.1f}%)" if result else ""
     parts = [f'<details class="candidate status-{esc(row.status)}" id="c-{esc(row.key)}">'
@@ -325,6 +327,8 @@ def _candidate(row: Row) -> str:
         parts.append(_candidate_meta(row))
     if record is not None and record.detail:
         parts.append(f'<pre class="detail">{esc(record.detail)}</pre>\n')
+    if panel is not None:
+        parts.append(interviews.candidate_block(panel, row.key))
     if result is not None:
         parts.extend(_exercise(exercise) for exercise in result.exercises)
     return "".join(parts) + "</details>\n"
