@@ -41,12 +41,15 @@ from grader.summary import BatchSummary, Status
               metavar="coding=W,interview=W",
               help="Rank by the coding and interview scores combined with these weights "
                    "(e.g. coding=0.6,interview=0.4; needs --scorecards).")
+@click.option("--known-solutions", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Folder of known public solutions to flag copies of (default: RESULTS/known-solutions/ "
+                   "when it exists); see docs/batch.md.")
 @limit_options
 @bank_option
 @translate_errors
 def batch_command(submissions: Path, results: Path, exercises: tuple[str, ...], jobs: int | None, sandbox: str,
-                  seed: int | None, force: bool, scorecards: Path | None, weights: Any, limits: dict[str, Any],
-                  bank: Path | None) -> None:
+                  seed: int | None, force: bool, scorecards: Path | None, weights: Any, known_solutions: Path | None,
+                  limits: dict[str, Any], bank: Path | None) -> None:
     """Grade a folder of candidates (sub-folders, .py files or .zip archives) and rank them.
 
     Writes per-candidate JSON and JUnit XML, then summary.csv, summary.json and report.html.
@@ -58,7 +61,7 @@ def batch_command(submissions: Path, results: Path, exercises: tuple[str, ...], 
     if weights is not None and scorecards is None:
         raise click.UsageError("--weights combines coding and interview scores: it needs --scorecards DIR")
     request = BatchRequest(submissions, results, exercises, bank, sandbox, jobs, seed, force, limits, scorecards,
-                           weights)
+                           weights, known_solutions)
     display = ProgressDisplay(sys.stdout, sys.stdout.isatty(), use_color())
     click.echo(f"grading {submissions} into {results} with {jobs or default_jobs()} parallel sandbox(es)")
     try:
@@ -83,10 +86,14 @@ def _report(summary: BatchSummary, results: Path) -> None:
     for row in summary.rows[:5]:
         shown = panel.combined(row.key) if panel and panel.weights else row.percent
         if row.rank is not None and shown is not None:
-            click.echo(f"  {row.rank:>3}. {printable(row.candidate)}  {shown:.1f}%")
+            click.echo(f"  {row.rank:>3}. {printable(row.name)}  {shown:.1f}%")
     for line in interviews.terminal_lines(panel) if panel else []:
         click.echo(printable(line))
-    click.echo(f"wrote {results / 'summary.csv'}, summary.json and report.html")
+    flagged = summary.similarity.flagged() if summary.similarity else []
+    if flagged:
+        click.echo(f"similarity: {len(flagged)} pair(s) of candidates with code alike (see report.html); "
+                   "evidence to look at, not a verdict")
+    click.echo(f"wrote {results / 'summary.csv'}, summary.json, report.html and decisions.csv")
     if summary.interrupted:
         click.echo("interrupted: run the same command again to grade the pending candidates", err=True)
         sys.exit(130)
