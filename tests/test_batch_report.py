@@ -306,3 +306,15 @@ def test_the_report_renders_ranked_and_prints_every_section_open(batch, tmp_path
     pages = len(re.findall(rb"/Type\s*/Page(?!s)", data))
     # Each candidate's section starts a page when printed: closed sections would fit on one or two.
     assert data[:5] == b"%PDF-" and pages >= len(CANDIDATES), pages
+
+
+def test_every_junit_report_of_the_batch_validates_against_both_schemas(batch) -> None:
+    import xmlschema
+
+    schemas = [xmlschema.XMLSchema(DATA / "schemas" / f"{name}.xsd") for name in ("junit-10", "junit-4")]
+    reports = sorted((batch["results"] / "candidates").glob("*/junit.xml"))
+    assert len(reports) == len(CANDIDATES)
+    for report in reports:
+        for schema in schemas:
+            schema.validate(str(report))
+        assert str(batch["root"]) not in report.read_text(encoding="utf-8")  # no local path
