@@ -32,21 +32,30 @@ from grader.summary import BatchSummary, Status
 @click.option("--seed", type=int, default=None,
               help="Seed for the randomised hidden cases (default: chosen on the first run, then kept).")
 @click.option("--force", is_flag=True, help="Regrade every candidate, including those already done.")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="Grade on a Dask cluster: its scheduler's address (tcp://HOST:8786), a scheduler file, or "
+                   "'local' for a LocalCluster of --jobs workers. Needs nlp-grader[distributed]; see "
+                   "docs/distributed.md.")
 @limit_options
 @bank_option
 @translate_errors
 def batch_command(submissions: Path, results: Path, exercises: tuple[str, ...], jobs: int | None, sandbox: str,
-                  seed: int | None, force: bool, limits: dict[str, Any], bank: Path | None) -> None:
+                  seed: int | None, force: bool, scheduler: str | None, limits: dict[str, Any],
+                  bank: Path | None) -> None:
     """Grade a folder of candidates (sub-folders, .py files or .zip archives) and rank them.
 
     Writes per-candidate JSON and JUnit XML, then summary.csv, summary.json and report.html.
     Interrupted? Run the same command again: finished candidates are not graded twice.
 
     Example: grader batch takehomes/ -o results/ -e cosine_similarity --jobs 4
+    (on a Dask cluster: add --scheduler tcp://HOST:8786)
     """
-    request = BatchRequest(submissions, results, exercises, bank, sandbox, jobs, seed, force, limits)
+    request = BatchRequest(submissions, results, exercises, bank, sandbox, jobs, seed, force, limits,
+                           scheduler=scheduler)
     display = ProgressDisplay(sys.stdout, sys.stdout.isatty(), use_color())
-    click.echo(f"grading {submissions} into {results} with {jobs or default_jobs()} parallel sandbox(es)")
+    where = f"on the Dask cluster at {scheduler}" if scheduler and scheduler != "local" else \
+        f"with {jobs or default_jobs()} parallel sandbox(es)" + (" on a local Dask cluster" if scheduler else "")
+    click.echo(f"grading {submissions} into {results} {where}")
     try:
         summary = run_batch(request, display)
     finally:
