@@ -44,7 +44,7 @@ from distributed import Client, Future, KilledWorker, LocalCluster, WorkerPlugin
 
 from grader.bank import Exercise, load_bank, select
 from grader.batch.candidates import Candidate
-from grader.batch.fingerprint import Fingerprint, HostCheck, local_fingerprint
+from grader.batch.fingerprint import Fingerprint, HostCheck, check_host, local_fingerprint
 from grader.batch.pool import Progress
 from grader.batch.remote import (
     STOPPED,
@@ -135,6 +135,22 @@ def dashboard(client: Client) -> str:
     if "dashboard" not in (info.get("services") or {}):
         return "the Dask scheduler runs no dashboard (install bokeh beside it for one)"
     return f"Dask dashboard: {client.dashboard_link}"
+
+
+def check_workers(scheduler: str, fingerprint: Fingerprint, bank: str | None) -> dict[str, HostCheck]:
+    """``grader worker check``: every connected worker's check against ``fingerprint``, done afresh."""
+    with connect(scheduler) as client:
+        raw = client.run(_check_here, fingerprint.to_dict(), bank, on_error="return")
+    return {addr: HostCheck.from_dict(answer) if isinstance(answer, dict) else
+            HostCheck(addr, None, [f"the check failed: {type(answer).__name__}: {answer}"])
+            for addr, answer in sorted(raw.items())}
+
+
+async def _check_here(fingerprint: dict[str, Any], bank: str | None, dask_worker: Any = None) -> dict[str, Any]:
+    host = dask_worker.address if dask_worker is not None else "?"
+    check = await asyncio.to_thread(check_host, Fingerprint.from_dict(fingerprint),
+                                  Path(bank) if bank else None, host)
+    return check.to_dict()
 
 
 # --- the worker side ----------------------------------------------------------------------------

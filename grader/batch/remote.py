@@ -62,7 +62,8 @@ def make_job(config: WorkerConfig, fingerprint: Fingerprint) -> dict[str, Any]:
     """The batch's settings for a worker, as plain data (a few hundred bytes, sent with each task)."""
     return {"sandbox": config.sandbox, "bank": str(config.bank) if config.bank else None,
             "exercises": list(config.exercises), "seed": config.seed, "overrides": dict(config.overrides),
-            "batch_id": config.batch_id, "fingerprint": fingerprint.to_dict()}
+            "batch_id": config.batch_id, "fingerprint": fingerprint.to_dict(),
+            "hide": [str(p) for p in config.hide]}  # for the process sandbox, on a worker that shares the client's disk
 
 
 # --- the client: packing ------------------------------------------------------------------------
@@ -170,7 +171,7 @@ def _open(job: dict[str, Any]) -> TrackedBackend | None:
     with _SIDE.lock:
         if job["batch_id"] in _SIDE.stopped:
             return None
-        backend = TrackedBackend(_backend(job["sandbox"], worker_bank(job["bank"])))
+        backend = TrackedBackend(_backend(job["sandbox"], worker_bank(job["bank"]), tuple(job.get("hide", ()))))
         _SIDE.running.setdefault(job["batch_id"], set()).add(backend)
     return backend
 
@@ -183,8 +184,10 @@ def _close(batch_id: str, backend: TrackedBackend) -> bool:
 
 
 @functools.lru_cache(maxsize=8)
-def _backend(sandbox: str, bank: Path | None) -> Backend:
-    backend, _warning = choose_backend(sandbox, hide=secret_paths(bank))  # sandbox is never "auto" here
+def _backend(sandbox: str, bank: Path | None, hide: tuple[str, ...]) -> Backend:
+    # sandbox is never "auto" here; the process sandbox hides the bank, and the client's submissions
+    # and results when this worker shares its disk (a LocalCluster)
+    backend, _warning = choose_backend(sandbox, hide=secret_paths(bank) + [Path(p) for p in hide])
     return backend
 
 

@@ -26,6 +26,7 @@ from grader.cli.image import image_group
 from grader.cli.kit import kit_command
 from grader.cli.options import bank_option
 from grader.cli.validate import validate_command
+from grader.cli.worker import worker_group
 
 
 @click.group()
@@ -54,5 +55,5 @@ def list_command(bank: Path | None) -> None:
 
 
 for command in (grade_command, validate_command, batch_command, image_group, kit_command, classroom_group,
-                gradescope_group):
+                gradescope_group, worker_group):
     main.add_command(command)
