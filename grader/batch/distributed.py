@@ -93,6 +93,8 @@ class DaskExecutor:
 
     def grade(self, todo: list[Candidate], config: WorkerConfig, progress: Progress) -> None:
         """Grade ``todo`` on the cluster, storing each verdict in the results folder as it arrives."""
+        if not todo:
+            return  # a resumed batch with nothing left: no cluster to reach or start
         fingerprint = local_fingerprint(config.bank, config.exercises, config.sandbox)
         exercises = select(load_bank(config.bank), list(config.exercises))
         with connect(self.scheduler, self.local_workers) as client:
