@@ -194,6 +194,18 @@ def test_worker_check_by_hand(tmp_path: Path) -> None:
     assert refused.returncode == 1 and "REFUSES" in refused.stdout and "Docker sandbox" in refused.stdout
 
 
+def test_a_scheduler_address_that_cannot_work_is_a_clear_error(tmp_path: Path) -> None:
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    shutil.copy(ADDER, subs / "a.py")
+    for address in ("nonsense://x", "tcp://127.0.0.1"):
+        done = run_grader("batch", subs, "-o", tmp_path / "results", "--bank", MINI_BANK, "--scheduler", address)
+        assert done.returncode == 3 and f"no Dask scheduler answers at {address}" in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr
+    checked = run_grader("worker", "check", "--bank", MINI_BANK, "--scheduler", "nonsense://x")
+    assert checked.returncode == 3 and "no Dask scheduler answers" in checked.stderr
+
+
 # --- a LocalCluster on this machine (process sandbox) --------------------------------------------
 
 LOCAL = ("--bank", MINI_BANK, "--sandbox", "process", "--jobs", "2", "--seed", "5")

@@ -133,7 +133,10 @@ def connect(scheduler: str, local_workers: int = 1) -> Iterator[Client]:
 
 def dashboard(client: Client) -> str:
     """The scheduler's dashboard link, or why there is none."""
-    info = client.scheduler_info(n_workers=0)
+    try:
+        info = client.scheduler_info(n_workers=0)  # newer Dask lists 5 workers unless told
+    except TypeError:
+        info = client.scheduler_info()
     if "dashboard" not in (info.get("services") or {}):
         return "the Dask scheduler runs no dashboard (install bokeh beside it for one)"
     return f"Dask dashboard: {client.dashboard_link}"
@@ -221,6 +224,7 @@ class _Run:
         self.seen: dict[str, bool] = {}  # worker address: may it grade?
         self.counts: collections.Counter[str] = collections.Counter()
         self.polled = 0.0
+        self.waiting = False  # told that no connected worker may grade
 
     def run(self, todo: list[Candidate]) -> None:
         self.progress.note(dashboard(self.client))
@@ -265,9 +269,14 @@ class _Run:
         if time.monotonic() - self.polled < POLL_SECONDS:
             return
         self.polled = time.monotonic()
-        new = [addr for addr in self.client.nthreads() if addr not in self.seen]
+        connected = list(self.client.nthreads())
+        new = [addr for addr in connected if addr not in self.seen]
         if new:
             self._answers(new)
+        waiting = bool(self.in_flight) and not any(self.seen.get(addr) for addr in connected)
+        if waiting and not self.waiting:
+            self.progress.note("no connected Dask worker may grade this batch: the candidates wait for one")
+        self.waiting = waiting
 
     def _answers(self, workers: list[str] | None) -> dict[str, HostCheck]:
         """The workers' checks (those whose plugin has run), each reported once."""
@@ -300,23 +309,27 @@ class _Run:
 
     def _finish(self, future: Future) -> None:
         candidate, attempt = self.in_flight.pop(future)
-        worker, record = "", None
-        if future.status == "finished":
-            reply = future.result()
+        worker, record, status = "", None, future.status
+        if status == "finished":
+            try:
+                reply = future.result()
+            except Exception:  # noqa: BLE001 - the result was lost on its way (its worker died): as below
+                reply, status = None, "lost"
+        if status == "finished":
             if isinstance(reply, dict) and reply.get(STOPPED):
                 return  # the batch was stopped under it: left pending
             worker = str(reply.get("worker", ""))[:200] if isinstance(reply, dict) else ""
             try:
                 record = accept(reply, candidate, self.config)
-            except UntrustedReply as exc:
+            except (UntrustedReply, KeyError, TypeError, ValueError) as exc:
                 record = infrastructure_error(candidate, self.config, f"the Dask worker's reply was refused: {exc}")
-        elif future.status == "error":
+        elif status == "error":
             record = infrastructure_error(candidate, self.config, _explain(future.exception()))
         elif attempt < MAX_RESUBMITS:  # cancelled or lost by the scheduler (restarted, say): once more
             self.pending.appendleft((candidate, attempt + 1))
         else:
             record = infrastructure_error(candidate, self.config, f"the Dask scheduler lost this candidate's task "
-                                          f"{attempt + 1} times ({future.status})")
+                                          f"{attempt + 1} times ({status})")
         future.release()
         if record is not None:
             self._store(record, worker)
