@@ -284,36 +284,82 @@ def test_workers_with_another_bank_refuse_and_the_batch_says_why(tmp_path: Path)
 
 # --- a real scheduler and two workers, in Docker ------------------------------------------------
 
-@contextlib.contextmanager
-def dask_cluster(root: Path, workers: int = 2) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]]]:
+class DaskCluster:
     """``dask scheduler`` and ``dask worker`` processes bound to 127.0.0.1 (no nanny: a kill is a death)."""
-    scheduler_file = root / "scheduler.json"
-    logs = (root / "dask.log").open("wb")
-    processes = [subprocess.Popen([str(DASK), "scheduler", "--host", "127.0.0.1", "--port", "0",
-                                   "--dashboard-address", "127.0.0.1:0", "--scheduler-file", str(scheduler_file)],
-                                  stdout=logs, stderr=subprocess.STDOUT, start_new_session=True)]
-    try:
+
+    def __init__(self, root: Path) -> None:
+        self.root, self.log = root, root / "dask.log"
+        self.logs = self.log.open("wb")
+        self.processes: list[subprocess.Popen[bytes]] = []
+        self.workers: list[subprocess.Popen[bytes]] = []
+        self.address = ""
+
+    def start(self, workers: int) -> None:
+        scheduler_file = self.root / "scheduler.json"
+        self._spawn("scheduler", "--host", "127.0.0.1", "--port", "0", "--dashboard-address", "127.0.0.1:0",
+                    "--scheduler-file", str(scheduler_file))
         wait_for(scheduler_file.exists, 60, "the scheduler")
-        address = json.loads(scheduler_file.read_text())["address"]
-        assert address.startswith("tcp://127.0.0.1:")
-        started = [subprocess.Popen([str(DASK), "worker", address, "--host", "127.0.0.1", "--nthreads", "1",
-                                     "--no-nanny", "--no-dashboard", "--name", f"w{index}"],
-                                    stdout=logs, stderr=subprocess.STDOUT, start_new_session=True)
-                   for index in range(workers)]
-        processes += started
-        wait_for(lambda: (root / "dask.log").read_bytes().count(b"Registered to:") >= workers, 120, "the workers")
-        yield address, started
-    finally:
-        for process in processes:
+        self.address = json.loads(scheduler_file.read_text())["address"]
+        assert self.address.startswith("tcp://127.0.0.1:")
+        for _ in range(workers):
+            self.add_worker()
+        self.wait_for_workers(workers)
+
+    def add_worker(self) -> subprocess.Popen[bytes]:
+        worker = self._spawn("worker", self.address, "--host", "127.0.0.1", "--nthreads", "1", "--no-nanny",
+                             "--no-dashboard", "--name", f"w{len(self.workers)}")
+        self.workers.append(worker)
+        return worker
+
+    def wait_for_workers(self, count: int) -> None:
+        wait_for(lambda: self.log.read_bytes().count(b"Registered to:") >= count, 120, f"{count} worker(s)")
+
+    def _spawn(self, *args: str) -> subprocess.Popen[bytes]:
+        process = subprocess.Popen([str(DASK), *args], stdout=self.logs, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+        self.processes.append(process)
+        return process
+
+    def stop(self) -> None:
+        for process in self.processes:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
-        for process in processes:
+        for process in self.processes:
             try:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
-        logs.close()
+        self.logs.close()
+
+
+@contextlib.contextmanager
+def dask_cluster(root: Path, workers: int = 2) -> Iterator[DaskCluster]:
+    cluster = DaskCluster(root)
+    try:
+        cluster.start(workers)
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+def test_a_worker_that_joins_a_running_batch_is_checked_then_grades(tmp_path: Path) -> None:
+    subs, results, output = tmp_path / "subs", tmp_path / "results", tmp_path / "batch.log"
+    subs.mkdir()
+    for index in range(3):
+        shutil.copy(ADDER, subs / f"c{index}.py")
+    with dask_cluster(tmp_path, workers=0) as cluster, output.open("w") as log:
+        batch = subprocess.Popen([str(GRADER), "batch", str(subs), "-o", str(results), *map(str, LOCAL),
+                                  "--scheduler", cluster.address], stdout=log, stderr=subprocess.STDOUT, text=True,
+                                 start_new_session=True)
+        try:
+            wait_for(lambda: "no Dask worker is connected yet" in output.read_text(), 120, "the batch to wait")
+            cluster.add_worker()  # its resource comes after the scheduler placed the waiting tasks
+            assert batch.wait(timeout=180) == 0, output.read_text()
+        finally:
+            with_kill(batch)
+    text = output.read_text()
+    assert "ready" in text and text.count(": graded 10/10") == 3, text
 
 
 @pytest.mark.docker
@@ -334,7 +380,8 @@ def test_a_dask_cluster_grades_in_docker_like_a_local_batch_and_survives_a_lost_
 
     local = run_grader("batch", subs, "-o", tmp_path / "local", *options, "--jobs", "2")
     assert local.returncode == 0, local.stdout + local.stderr
-    with dask_cluster(tmp_path) as (address, workers):
+    with dask_cluster(tmp_path) as cluster:
+        address, workers = cluster.address, cluster.workers
         remote = run_grader("batch", subs, "-o", tmp_path / "remote", *options, "--scheduler", address)
         assert remote.returncode == 0, remote.stdout + remote.stderr
         rows = same_rows(tmp_path / "local", tmp_path / "remote")

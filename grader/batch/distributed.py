@@ -341,6 +341,9 @@ class _Run:
         except (OSError, ValueError) as exc:  # UnicodeError is a ValueError
             record.message = f"{record.message}; its results could not be saved: {exc}"
         if worker:
+            if worker not in self.seen:  # joined since the last poll: say so before its first result
+                with contextlib.suppress(Exception):
+                    self._answers([worker])
             self.counts[worker] += 1
         self.progress.finished({**record.brief(), "worker": worker})
 
