@@ -358,6 +358,9 @@ def test_a_worker_that_joins_a_running_batch_is_checked_then_grades(tmp_path: Pa
             assert batch.wait(timeout=180) == 0, output.read_text()
         finally:
             with_kill(batch)
+        checked = run_grader("worker", "check", "--scheduler", cluster.address, "--sandbox", "process",
+                             "--bank", MINI_BANK)
+        assert checked.returncode == 0 and checked.stdout.count(": ready") == 1, checked.stdout + checked.stderr
     text = output.read_text()
     assert "ready" in text and text.count(": graded 10/10") == 3, text
 
