@@ -110,8 +110,11 @@ def connect(scheduler: str, local_workers: int = 1) -> Iterator[Client]:
     cluster = None
     try:
         if scheduler == LOCAL:
-            cluster = LocalCluster(n_workers=local_workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                   dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
+            try:
+                cluster = LocalCluster(n_workers=local_workers, threads_per_worker=1, processes=True,
+                                       host="127.0.0.1", dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
+            except RuntimeError as exc:
+                raise SandboxUnavailable(f"could not start a local Dask cluster: {exc}") from None
             client = Client(cluster)
         elif Path(scheduler).is_file():
             client = Client(scheduler_file=scheduler, timeout=CONNECT_SECONDS)
