@@ -44,6 +44,7 @@ from .test_batch import (
     SUBTRACTS,
     alive,
     by_name,
+    command_lines,
     containers_owned_by,
     descendants,
     populate_adder_batch,
@@ -228,6 +229,26 @@ def test_a_local_cluster_gives_every_kind_of_candidate_the_local_pools_verdict(t
 
     again = run_grader("batch", subs, "-o", tmp_path / "dask", *LOCAL, "--scheduler", "local")
     assert again.returncode == 0 and f"{len(rows)} already done (resuming); grading 0" in again.stdout
+
+
+def test_ctrl_c_on_a_local_cluster_stops_its_workers_quietly(tmp_path: Path) -> None:
+    slow, results = tmp_path / "slow", tmp_path / "results"
+    slow.mkdir()
+    for index in range(4):
+        (slow / f"slow{index}.py").write_text(SLOW_ADDER)
+    batch = start_batch(slow, "-o", results, *LOCAL, "--scheduler", "local")
+    try:
+        wait_for(lambda: any("sandbox/worker.py" in line for line in command_lines(descendants(batch.pid))), 120,
+                 "a sandbox to run")
+        family = descendants(batch.pid)
+        os.killpg(batch.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the LocalCluster's workers get it too
+        output, _ = batch.communicate(timeout=120)
+    finally:
+        with_kill(batch)
+    assert batch.returncode == 130, output
+    assert "Traceback" not in output and "KeyboardInterrupt" not in output, output
+    assert "interrupted" in output and Status.PENDING in {r["status"] for r in read_csv(results)}
+    wait_for(lambda: not alive(family), 30, f"the workers and sandboxes to end: {command_lines(alive(family))}")
 
 
 def killer_bank(root: Path) -> Path:

@@ -111,8 +111,10 @@ def connect(scheduler: str, local_workers: int = 1) -> Iterator[Client]:
     try:
         if scheduler == LOCAL:
             try:
-                cluster = LocalCluster(n_workers=local_workers, threads_per_worker=1, processes=True,
-                                       host="127.0.0.1", dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
+                with _ctrl_c_ignored():  # inherited by the worker processes: Ctrl-C is the client's to handle
+                    cluster = LocalCluster(n_workers=local_workers, threads_per_worker=1, processes=True,
+                                           host="127.0.0.1", dashboard_address="127.0.0.1:0",
+                                           silence_logs=logging.ERROR)
             except RuntimeError as exc:
                 raise SandboxUnavailable(f"could not start a local Dask cluster: {exc}") from None
             client = Client(cluster)
@@ -132,6 +134,20 @@ def connect(scheduler: str, local_workers: int = 1) -> Iterator[Client]:
         if cluster is not None:
             with contextlib.suppress(Exception):
                 cluster.close()
+
+
+@contextlib.contextmanager
+def _ctrl_c_ignored() -> Iterator[None]:
+    """Ignore SIGINT while child processes start: they keep ignoring it (Python leaves an ignored SIGINT alone)."""
+    try:
+        saved = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, saved)
 
 
 def dashboard(client: Client) -> str:
