@@ -207,6 +207,18 @@ def test_a_scheduler_address_that_cannot_work_is_a_clear_error(tmp_path: Path) -
     assert checked.returncode == 3 and "no Dask scheduler answers" in checked.stderr
 
 
+def test_without_a_scheduler_dask_is_not_even_imported(tmp_path: Path) -> None:
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    shutil.copy(ADDER, subs / "a.py")
+    script = ("import sys\nfrom pathlib import Path\nfrom grader.batch.run import BatchRequest, run_batch\n"
+              f"run_batch(BatchRequest(Path({str(subs)!r}), Path({str(tmp_path / 'results')!r}), "
+              f"bank=Path({str(MINI_BANK)!r}), sandbox='process', jobs=1))\n"
+              "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed', 'bokeh')))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip() == "[]", done.stdout + done.stderr
+
+
 # --- a LocalCluster on this machine (process sandbox) --------------------------------------------
 
 LOCAL = ("--bank", MINI_BANK, "--sandbox", "process", "--jobs", "2", "--seed", "5")
