@@ -47,6 +47,7 @@ from .test_batch import (
     command_lines,
     containers_owned_by,
     descendants,
+    finished_count,
     populate_adder_batch,
     read_csv,
     start_batch,
@@ -261,6 +262,30 @@ def test_ctrl_c_on_a_local_cluster_stops_its_workers_quietly(tmp_path: Path) -> 
     assert "Traceback" not in output and "KeyboardInterrupt" not in output, output
     assert "interrupted" in output and Status.PENDING in {r["status"] for r in read_csv(results)}
     wait_for(lambda: not alive(family), 30, f"the workers and sandboxes to end: {command_lines(alive(family))}")
+
+
+def test_a_client_killed_with_sigkill_resumes_where_it_stopped(tmp_path: Path) -> None:
+    slow, results = tmp_path / "slow", tmp_path / "results"
+    slow.mkdir()
+    for index in range(6):
+        (slow / f"slow{index}.py").write_text(SLOW_ADDER)
+    args = (slow, "-o", results, *LOCAL, "--scheduler", "local")
+    batch = start_batch(*args)
+    try:
+        wait_for(lambda: finished_count(results) >= 2, 180, "two results")
+        family = descendants(batch.pid)
+        batch.kill()  # the client alone: its LocalCluster's workers are orphaned
+        batch.wait(timeout=10)
+    finally:
+        with_kill(batch)
+    wait_for(lambda: not alive(family), 60, f"orphaned workers to end: {command_lines(alive(family))}")
+    done_before = finished_count(results)
+    assert 2 <= done_before < 6
+    rerun = run_grader("batch", *args)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert f"{done_before} already done (resuming); grading {6 - done_before}" in rerun.stdout
+    rows = by_name(read_csv(results))
+    assert len(rows) == 6 and {r["total"] for r in rows.values()} == {"10"}
 
 
 def killer_bank(root: Path) -> Path:
