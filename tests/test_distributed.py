@@ -363,18 +363,18 @@ class DaskCluster:
             self.add_worker()
         self.wait_for_workers(workers)
 
-    def add_worker(self) -> subprocess.Popen[bytes]:
+    def add_worker(self, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
         worker = self._spawn("worker", self.address, "--host", "127.0.0.1", "--nthreads", "1", "--no-nanny",
-                             "--no-dashboard", "--name", f"w{len(self.workers)}")
+                             "--no-dashboard", "--name", f"w{len(self.workers)}", env=env)
         self.workers.append(worker)
         return worker
 
     def wait_for_workers(self, count: int) -> None:
         wait_for(lambda: self.log.read_bytes().count(b"Registered to:") >= count, 120, f"{count} worker(s)")
 
-    def _spawn(self, *args: str) -> subprocess.Popen[bytes]:
+    def _spawn(self, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
         process = subprocess.Popen([str(DASK), *args], stdout=self.logs, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+                                   start_new_session=True, env={**os.environ, **(env or {})})
         self.processes.append(process)
         return process
 
@@ -419,6 +419,22 @@ def test_a_worker_that_joins_a_running_batch_is_checked_then_grades(tmp_path: Pa
         checked = run_grader("worker", "check", "--scheduler", cluster.address, "--sandbox", "process",
                              "--bank", MINI_BANK)
         assert checked.returncode == 0 and checked.stdout.count(": ready") == 1, checked.stdout + checked.stderr
+
+        # A second worker with another bank: it refuses, says why, and the good one grades everything.
+        changed = tmp_path / "changed"
+        shutil.copytree(MINI_BANK, changed)
+        hidden = changed / "adder" / "tests" / "hidden" / "test_adder.py"
+        hidden.write_text(hidden.read_text() + "\n# another version of the hidden tests\n")
+        cluster.add_worker(env={WORKER_BANK_ENV: str(changed)})
+        cluster.wait_for_workers(2)
+        checked = run_grader("worker", "check", "--scheduler", cluster.address, "--sandbox", "process",
+                             "--bank", MINI_BANK)
+        assert checked.returncode == 1 and "REFUSES" in checked.stdout and "bank" in checked.stdout
+        mixed = run_grader("batch", subs, "-o", results, *LOCAL, "--scheduler", cluster.address, "--force")
+        assert mixed.returncode == 0, mixed.stdout + mixed.stderr
+        assert "refuses to grade: its bank" in mixed.stderr
+        graders = {line.rsplit(" on ", 1)[1].split(" |")[0] for line in mixed.stdout.splitlines() if line[:1] == "["}
+        assert len(graders) == 1 and mixed.stdout.count(": graded 10/10") == 3
     text = output.read_text()
     assert "ready" in text and text.count(": graded 10/10") == 3, text
 
