@@ -401,7 +401,7 @@ def dask_cluster(root: Path, workers: int = 2) -> Iterator[DaskCluster]:
         cluster.stop()
 
 
-def test_a_worker_that_joins_a_running_batch_is_checked_then_grades(tmp_path: Path) -> None:
+def test_a_joining_worker_is_checked_then_grades_and_one_with_another_bank_never_does(tmp_path: Path) -> None:
     subs, results, output = tmp_path / "subs", tmp_path / "results", tmp_path / "batch.log"
     subs.mkdir()
     for index in range(3):
