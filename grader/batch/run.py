@@ -7,7 +7,7 @@
    so that a resumed batch grades like the first run did.
 2. It finds the candidates (:mod:`grader.batch.candidates`) and skips those already done.
 3. It grades the rest in a ``spawn`` process pool (:mod:`grader.batch.pool`) of ``jobs`` workers
-   (:mod:`grader.batch.worker`):
+   (:mod:`grader.batch.worker`), or on a Dask cluster with ``scheduler`` (:mod:`grader.batch.executor`):
    each worker grades one candidate at a time with its own sandbox session, and writes that
    candidate's results atomically as soon as they exist.
 4. It rebuilds summary.csv, summary.json and report.html from the candidates' folders, with the
@@ -41,7 +41,8 @@ from grader import __version__, decisions, similarity
 from grader.atomic import write_text_atomically
 from grader.bank import DEFAULT_BANK, Exercise, load_bank, secret_paths, select
 from grader.batch.candidates import Candidate, discover
-from grader.batch.pool import Progress, QuietProgress, Task, grade_all
+from grader.batch.executor import choose_executor
+from grader.batch.pool import Progress, QuietProgress, Task
 from grader.batch.store import KNOWN_SOLUTIONS, ResultsDir
 from grader.batch.worker import WorkerConfig, grade_candidate
 from grader.decisions import DecisionSheet
@@ -49,7 +50,6 @@ from grader.errors import BatchConflict, LimitError, SandboxUnavailable, Scoreca
 from grader.grading import new_seed
 from grader.interview import ScorecardSet, Weights, load_rubrics, load_scorecards, rubric_dir
 from grader.limits import Limits
-from grader.sandbox.choose import choose_backend
 from grader.similarity import SimilarityReport
 from grader.summary import BatchSettings, BatchSummary, CandidateRecord, Row, now
 
@@ -70,6 +70,7 @@ class BatchRequest:
     scorecards: Path | None = None  # interview scorecards to merge (grader.interview); not stored in batch.json
     weights: Weights | None = None  # how coding and interview scores combine in the ranking
     known_solutions: Path | None = None  # public solutions to flag copies of (default: RESULTS/known-solutions)
+    scheduler: str | None = None  # grade on a Dask cluster: an address, a scheduler file or "local"
 
 
 def default_jobs() -> int:
@@ -95,20 +96,20 @@ def run_batch(request: BatchRequest, progress: Progress | None = None, task: Tas
         exercises = select(load_bank(_bank_path(settings)), settings.exercises)
         scorecards = _read_scorecards(request, settings, submissions)  # before grading: broken rubrics fail fast
         candidates = discover(submissions, exclude=[results])
-        backend, warning = choose_backend(request.sandbox, hide=_hidden(settings, submissions, results),
-                                          fallback=False)  # --sandbox process only when asked for
+        executor = choose_executor(request.scheduler, request.jobs or default_jobs(), task)
+        sandbox, warning = executor.sandbox(request.sandbox, _hidden(settings, submissions, results))
         if warning:
             progress.note(warning)
         store.prepare()
         records = {c.key: store.load_record(c.key) for c in candidates}
         todo = [c for c in candidates if request.force or not _is_done(records[c.key], c, settings)]
-        _note_mixed_sandboxes([records[c.key] for c in candidates if c not in todo], backend.name, progress)
+        _note_mixed_sandboxes([records[c.key] for c in candidates if c not in todo], sandbox, progress)
         progress.begin(len(candidates), len(candidates) - len(todo), len(todo))
-        config = _worker_config(backend.name, settings, submissions, results)
+        config = _worker_config(sandbox, settings, submissions, results)
         interrupted = False
-        with _sweeping(backend.name, progress), _signals_interrupt():
+        with _sweeping(sandbox if executor.sweeps_here else "", progress), _signals_interrupt():
             try:
-                grade_all(todo, request.jobs or default_jobs(), config, task, progress)
+                executor.grade(todo, config, progress)
             except KeyboardInterrupt:
                 interrupted = True
         summary = build_summary(store, candidates, settings, exercises, interrupted, progress)

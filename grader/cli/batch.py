@@ -44,12 +44,16 @@ from grader.summary import BatchSummary, Status
 @click.option("--known-solutions", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="Folder of known public solutions to flag copies of (default: RESULTS/known-solutions/ "
                    "when it exists); see docs/batch.md.")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="Grade on a Dask cluster: its scheduler's address (tcp://HOST:8786), a scheduler file, or "
+                   "'local' for a LocalCluster of --jobs workers. Needs nlp-grader[distributed]; see "
+                   "docs/distributed.md.")
 @limit_options
 @bank_option
 @translate_errors
 def batch_command(submissions: Path, results: Path, exercises: tuple[str, ...], jobs: int | None, sandbox: str,
                   seed: int | None, force: bool, scorecards: Path | None, weights: Any, known_solutions: Path | None,
-                  limits: dict[str, Any], bank: Path | None) -> None:
+                  scheduler: str | None, limits: dict[str, Any], bank: Path | None) -> None:
     """Grade a folder of candidates (sub-folders, .py files or .zip archives) and rank them.
 
     Writes per-candidate JSON and JUnit XML, then summary.csv, summary.json and report.html.
@@ -57,13 +61,16 @@ def batch_command(submissions: Path, results: Path, exercises: tuple[str, ...], 
     With --scorecards, the interviews' levels join the reports (docs/interview.md).
 
     Example: grader batch takehomes/ -o results/ -e cosine_similarity --jobs 4
+    (on a Dask cluster: add --scheduler tcp://HOST:8786)
     """
     if weights is not None and scorecards is None:
         raise click.UsageError("--weights combines coding and interview scores: it needs --scorecards DIR")
     request = BatchRequest(submissions, results, exercises, bank, sandbox, jobs, seed, force, limits, scorecards,
-                           weights, known_solutions)
+                           weights, known_solutions, scheduler=scheduler)
     display = ProgressDisplay(sys.stdout, sys.stdout.isatty(), use_color())
-    click.echo(f"grading {submissions} into {results} with {jobs or default_jobs()} parallel sandbox(es)")
+    where = f"on the Dask cluster at {scheduler}" if scheduler and scheduler != "local" else \
+        f"with {jobs or default_jobs()} parallel sandbox(es)" + (" on a local Dask cluster" if scheduler else "")
+    click.echo(f"grading {submissions} into {results} {where}")
     try:
         summary = run_batch(request, display)
     finally:

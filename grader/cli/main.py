@@ -33,6 +33,7 @@ COMMANDS = {
     "classroom": "grader.cli.classroom:classroom_group",
     "gradescope": "grader.cli.gradescope:gradescope_group",
     "interview": "grader.cli.interview:interview_group",
+    "worker": "grader.cli.worker:worker_group",
 }
 
 
