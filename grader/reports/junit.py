@@ -2,8 +2,9 @@
 (which it validates every input against, skipping files that fail) and Jenkins' ``junit-4.xsd``.
 Both are vendored in ``tests/data/schemas/``, and the test suite validates what this writes.
 
-One ``<testsuite>`` per exercise, one ``<testcase>`` per hidden test, written with the standard
-library (junit-xml wrote a ``disabled`` attribute and unrounded times that junit-10.xsd refuses).
+One ``<testsuite>`` per exercise, one ``<testcase>`` per hidden test. junit-xml builds each suite;
+the two things it writes that junit-10.xsd refuses (a ``disabled`` attribute, times with six
+decimals) are then set right on its ElementTree before the document is written.
 The score travels as suite properties: ``score``, ``max_score``, ``percent``, ``seed``,
 ``sandbox``, ``grader_version``, ``feedback``, ``submission`` (the submission's name, never a
 path of the grading machine), ``points.<test>`` = ``earned/max`` and ``description.<test>`` (what
@@ -20,6 +21,8 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import PurePath
 from typing import TextIO
+
+import junit_xml
 
 from grader.results import ExerciseResult, Outcome, SubmissionResult, TestResult
 
@@ -61,16 +64,19 @@ def _counts(exercises: list[ExerciseResult], tests: list[list[TestResult]]) -> d
 
 
 def _suite(result: SubmissionResult, exercise: ExerciseResult) -> ET.Element:
-    attributes = {"name": _text(exercise.slug), **_counts([exercise], [exercise.tests]), "skipped": "0"}
-    if result.started_at:
-        attributes["timestamp"] = _text(result.started_at)
-    suite = ET.Element("testsuite", attributes)
-    properties = ET.SubElement(suite, "properties")
-    for name, value in _properties(result, exercise):
-        ET.SubElement(properties, "property", {"name": _text(name), "value": _text(value)})
-    for test in exercise.tests:
-        suite.append(_case(exercise, test))
-    return suite
+    """junit-xml builds the suite; two of its habits are then undone for the schemas (see above)."""
+    suite = junit_xml.TestSuite(
+        _text(exercise.slug),
+        [_case(exercise, test) for test in exercise.tests],
+        timestamp=_text(result.started_at) or None,
+        properties={_text(name): _text(value) for name, value in _properties(result, exercise)},
+    )
+    element = suite.build_xml_doc()
+    element.attrib.pop("disabled", None)  # junit-10.xsd knows no such attribute
+    element.attrib.update(_counts([exercise], [exercise.tests]))
+    for case, test in zip(element.iter("testcase"), exercise.tests, strict=True):
+        case.set("time", seconds(test.duration))  # junit-xml writes six decimals, the schema allows three
+    return element
 
 
 def _properties(result: SubmissionResult, exercise: ExerciseResult) -> list[tuple[str, str]]:
@@ -87,20 +93,17 @@ def _properties(result: SubmissionResult, exercise: ExerciseResult) -> list[tupl
     return pairs
 
 
-def _case(exercise: ExerciseResult, test: TestResult) -> ET.Element:
-    case = ET.Element("testcase", {"name": _text(test.name), "classname": _text(exercise.slug),
-                                   "time": seconds(test.duration)})
+def _case(exercise: ExerciseResult, test: TestResult) -> junit_xml.TestCase:
+    case = junit_xml.TestCase(_text(test.name), classname=_text(exercise.slug), elapsed_sec=test.duration,
+                              stdout=_text(test.output) or None)
     if not test.passed:
         message = test.message or exercise.load_error or test.description
         text = f"{test.outcome.value}: {test.description} ({_number(test.points)}/{_number(test.max_points)} points)"
         if test.message:
             text += f"\n{test.message}"
-        tag = "failure" if test.outcome in AS_FAILURE else "error"
         first_line = message.splitlines()[0][:MESSAGE_CHARS] if message.strip() else test.outcome.value
-        element = ET.SubElement(case, tag, {"message": _text(first_line), "type": test.outcome.value})
-        element.text = _text(text)
-    if test.output:  # after failure/error: junit-4.xsd's order
-        ET.SubElement(case, "system-out").text = _text(test.output)
+        add = case.add_failure_info if test.outcome in AS_FAILURE else case.add_error_info
+        add(_text(first_line), _text(text), test.outcome.value)
     return case
 
 
