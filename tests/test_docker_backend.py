@@ -431,6 +431,9 @@ def test_the_worker_serves_a_session(backend: db.DockerBackend) -> None:
             session.request({"op": "call", "module": "sub", "name": "spin", "args": []}, timeout=1)
         with pytest.raises(SandboxMemory):
             session.request({"op": "call", "module": "sub", "name": "hog", "args": []})
+        with pytest.raises(SandboxMemory, match="not run: the sandbox was already stopped 2 times"):
+            session.request({"op": "call", "module": "sub", "name": "double", "args": [1]})  # two strikes
+        session.new_exercise()
         assert session.request({"op": "call", "module": "sub", "name": "double", "args": [1]})["value"] == 2
         assert session.starts == 3
 

@@ -124,7 +124,8 @@ def test_hostile_submission_gains_nothing(case, backend, loopback_listener):
 
     sandbox = make_backend(backend)
     started = time.monotonic()
-    result = grade(submission, [exercise], sandbox, seed=11, overrides=LIMITS, explicit=True)
+    overrides = {**LIMITS, **spec.get("limits", {})}
+    result = grade(submission, [exercise], sandbox, seed=11, overrides=overrides, explicit=True)
     seconds = time.monotonic() - started
 
     graded = result.exercises[0]

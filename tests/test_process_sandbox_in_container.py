@@ -32,7 +32,7 @@ SCRIPT = ROOT / "tests" / "data" / "process_sandbox_in_container.py"
 @pytest.fixture(scope="module")
 def image() -> str:
     """A test image: the sandbox image's userland, as root, with /root traversable."""
-    from grader.image import expected_image_tag
+    from grader.sandbox.image import expected_image_tag
 
     dockerfile = f"FROM {expected_image_tag()}\nUSER root\nRUN chmod 0755 /root\n"
     done = subprocess.run(["docker", "build", "-q", "-t", TEST_IMAGE, "-"], input=dockerfile, text=True,
