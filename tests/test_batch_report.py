@@ -199,6 +199,7 @@ def test_each_candidate_code_is_highlighted_beside_the_failing_tests(batch) -> N
     assert carol.index('class="code-pane"') < carol.index('class="tests-pane"')
     assert 'class="failure outcome-failed"' in carol and "expected" in carol
     results = batch["results"]
+    assert f'href="{(batch["root"] / "subs" / "carol.py").as_uri()}">submission</a>' in carol
     for link in ("candidates/carol.py/files/adder.py", "candidates/carol.py/result.json",
                  "candidates/carol.py/junit.xml", "candidates/carol.py/files/"):
         assert f'href="{link}"' in carol

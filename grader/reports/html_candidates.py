@@ -4,13 +4,15 @@ Each section says the candidate's verdict (graded, not attempted, does not load,
 crashed...), the reviewers' decision and note from ``decisions.csv``, the similarity flags, and,
 per exercise, the submitted code (syntax-highlighted) beside the failing tests' messages. A file
 that does not load is one line with its reason (and the code, its faulty line marked), not a red
-row per test. Links lead to the graded files, the JSON report and the JUnit XML of the candidate.
+row per test. Links lead to the submission (in the submissions folder), the graded files (kept in
+the results folder), the JSON report and the JUnit XML of the candidate.
 
 Everything a candidate controls goes through :func:`grader.reports.html_text.esc` or Pygments.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import quote
 
 from grader.interview import InterviewPanel
@@ -51,7 +53,7 @@ def candidate(summary: BatchSummary, row: Row) -> str:
              f'<span class="verdict verdict-{verdict}">{esc(verdict.label)}</span>'
              f'<span class="score">{score}</span>{badges(summary, row)}</summary>\n']
     if row.record is not None:
-        parts.append(_meta(row))
+        parts.append(_meta(row, summary.settings.submissions))
     parts.append(_reviewer(row))
     if row.message and verdict in (Verdict.INVALID, Verdict.INFRASTRUCTURE_ERROR, Verdict.PENDING):
         parts.append(f'<p class="message">{esc(" ".join(row.message.split()), 1000)}</p>\n')
@@ -84,18 +86,29 @@ def badges(summary: BatchSummary, row: Row) -> str:
     return " " + " ".join(out) if out else ""
 
 
-def _meta(row: Row) -> str:
+def _meta(row: Row, submissions: str) -> str:
     record = row.record
     assert record is not None
     sandbox = row.result.sandbox if row.result is not None else record.sandbox
     links = []
+    original = _original(submissions, row.candidate)
+    if original:
+        links.append(f'<a href="{esc(original)}">submission</a>')
     if row.sources:
-        links.append(f'<a href="{href(row, "files")}/">submitted files</a>')
+        links.append(f'<a href="{href(row, "files")}/">graded files</a>')
     if row.result is not None:
         links += [f'<a href="{href(row, "result.json")}">JSON</a>', f'<a href="{href(row, "junit.xml")}">JUnit XML</a>']
     return (f'<p class="meta">{esc(row.candidate, CELL_CHARS)} ({esc(record.kind)}) &middot; sandbox {esc(sandbox)} '
             f"&middot; seed {record.seed} &middot; {record.duration:.1f} s &middot; {esc(record.started_at)}"
             + "".join(f" &middot; {link}" for link in links) + "</p>\n")
+
+
+def _original(submissions: str, candidate: str) -> str:
+    """The candidate's entry in the submissions folder, as a file: URL (where this machine keeps it)."""
+    try:
+        return (Path(submissions) / candidate).as_uri() if submissions else ""
+    except ValueError:  # a relative path (an old batch.json), or a name no URL can carry
+        return ""
 
 
 def _reviewer(row: Row) -> str:
