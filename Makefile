@@ -6,7 +6,7 @@ PYTHON3 ?= python3
 # The torch pin is declared once, in grader/pins.py.
 TORCH_VERSION := $(shell sed -n 's/^TORCH_VERSION = "\(.*\)"$$/\1/p' grader/pins.py)
 
-.PHONY: setup demo test test-all lint docker bench clean
+.PHONY: setup demo test test-all lint docker bench clean validate-seeds
 
 setup: $(VENV)/.installed
 
@@ -30,6 +30,10 @@ test: setup
 # Also the long fuzzing run (10,000 examples) and other slow tests.
 test-all: setup
 	$(VENV)/bin/pytest -m ""
+
+# The whole bank, every claim of grader validate on 5 distinct seeds (a flaky wrong variant fails).
+validate-seeds: setup
+	$(VENV)/bin/grader validate --seeds 5 --sandbox process
 
 lint: setup
 	$(VENV)/bin/ruff check grader tests bench

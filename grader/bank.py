@@ -31,6 +31,7 @@ class Exercise:
     points: float
     suggested_minutes: int
     limits: dict[str, float]
+    forbidden: tuple[str, ...] = ()  # dotted names of APIs a submission must not use (grader.judge.forbidden)
 
     @property
     def hidden_tests(self) -> Path:
@@ -112,8 +113,18 @@ def _load_exercise(path: Path) -> Exercise:
             points=float(data["points"]),
             suggested_minutes=int(data.get("suggested_minutes", 30)),
             limits=limits,
+            forbidden=_forbidden(path, data.get("forbidden", [])),
         )
     except LimitError as exc:
         raise BankError(f"{path}: [limits]: {exc}") from None
     except (KeyError, TypeError, ValueError) as exc:
         raise BankError(f"{path}: missing or invalid field {exc}") from None
+
+
+def _forbidden(path: Path, names: Any) -> tuple[str, ...]:
+    """``forbidden`` from exercise.toml: a list of dotted names such as ``torch.nn.MultiheadAttention``."""
+    if not isinstance(names, list) or not all(
+        isinstance(n, str) and n and all(part.isidentifier() for part in n.split(".")) for n in names
+    ):
+        raise BankError(f"{path}: forbidden must be a list of dotted names, like \"torch.nn.MultiheadAttention\"")
+    return tuple(names)

@@ -10,8 +10,12 @@
      |    +-- LimitError             a limit override with an unknown name or a bad value
      |    +-- BatchConflict          the request contradicts the batch stored in the results folder
      |    +-- StoreError             the results folder cannot be used (another batch holds it...)
+     |    +-- QuestionNotFound       an interview question id that no rubric has (``-q``)
+     |    +-- WeightsError           a malformed ``--weights`` (also a ValueError)
+     |    +-- ScorecardsError        the ``--scorecards`` folder cannot be used
      +-- GraderFault                 exit 3: the grader could not do its job
      |    +-- BankError              the bank is malformed (its authors' fault, not a candidate's)
+     |    |    +-- RubricError       its interview rubrics are missing or malformed
      |    +-- BankTestsBroken        an exercise's tests could not be collected
      |    +-- SandboxUnavailable     no sandbox can run here (no engine, no image...)
      |    +-- ImageError             the sandbox image cannot be found or built
@@ -21,6 +25,7 @@
           |    +-- SandboxTimeout    the call overran its deadline, or the exercise its budget
           |    +-- SandboxMemory     the worker ran out of memory
           |    +-- SandboxCrashed    the worker died, or sent bytes that are not the protocol
+          |    +-- AnswerTooLarge    an answer over the judge's caps (grader.sandbox.bounds): refused
           +-- CandidateError         (grader.judge.remote) the candidate's code raised a non-builtin
           +-- MissingFunction        (grader.judge.remote) a function the test called is not defined
           +-- SubmissionLoadError    (grader.judge.remote) the submission could not be loaded
@@ -67,6 +72,21 @@ class StoreError(UsageError):
     """The results folder cannot be used (another batch holds it, it is not ours...)."""
 
 
+class QuestionNotFound(UsageError):
+    """An interview question id, short id or section that no rubric answers to."""
+
+
+class WeightsError(UsageError, ValueError):
+    """A ``--weights`` text that cannot be read."""
+
+
+class ScorecardsError(UsageError):
+    """The interview scorecards folder cannot be used (it is not a folder, or lies among the submissions).
+
+    A scorecard that is wrong is not an error: it is a :class:`grader.interview.scorecard.Problem`.
+    """
+
+
 # --- exit 3 ----------------------------------------------------------------------------------
 
 
@@ -76,6 +96,10 @@ class GraderFault(GraderError):
 
 class BankError(GraderFault):
     """The bank itself is malformed: a fault of the bank's authors, not of a candidate."""
+
+
+class RubricError(BankError):
+    """The interview rubrics (``interview/*.toml``) are missing or malformed: the bank is broken."""
 
 
 class BankTestsBroken(GraderFault):
@@ -115,6 +139,10 @@ class SandboxMemory(SandboxFailure):
 
 class SandboxCrashed(SandboxFailure):
     """The worker exited, was killed by a signal, or broke the protocol."""
+
+
+class AnswerTooLarge(SandboxFailure):
+    """An answer over one of the caps on what the judge reads: refused unread, as the outcome ``error``."""
 
 
 class ArchiveError(CandidateFailure):

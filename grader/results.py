@@ -25,6 +25,7 @@ class Outcome(enum.StrEnum):
     CRASHED = "crashed"  # the sandbox died or broke the protocol
     MISSING = "missing"  # the function is not defined
     NOT_IMPLEMENTED = "not-implemented"  # the stub's NotImplementedError is still there
+    FORBIDDEN = "forbidden"  # the entry point uses an API the exercise forbids (grader.judge.forbidden)
 
 
 class Feedback(enum.StrEnum):
@@ -163,6 +164,7 @@ OUTCOME_HINTS = {
     Outcome.CRASHED: "the sandbox running your code died",
     Outcome.MISSING: "a required function is not defined",
     Outcome.NOT_IMPLEMENTED: "not implemented yet",
+    Outcome.FORBIDDEN: "uses an API this exercise forbids (see the statement)",
 }
 
 

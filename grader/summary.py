@@ -3,8 +3,10 @@
 ::
 
     BatchSettings           the seed, exercises, bank and limits every candidate is graded with
-    CandidateRecord         one candidate's verdict: a Status, a message, and its SubmissionResult
-    BatchSummary            every candidate's Row, ranked; score distributions; hidden-test pass rates
+    CandidateRecord         one candidate's verdict: a Status, a message, its SubmissionResult and sources
+    Verdict                 what a person reads of a record: graded, not attempted, does not load...
+    BatchSummary            every candidate's Row, ranked; score distributions; hidden-test pass rates;
+                            the similarity flags and the reviewers' decisions
 
 Like :mod:`grader.results`, it is a model at the bottom of the layers: :mod:`grader.batch` fills
 it, and the summary writers of :mod:`grader.reports` (CSV, JSON, HTML) read it.
@@ -15,11 +17,14 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import enum
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from grader.bank import Exercise
-from grader.results import Outcome, SubmissionResult
+from grader.decisions import Decision, DecisionSheet
+from grader.interview import CandidateRef, InterviewPanel, ScorecardSet, Weights, build_panel
+from grader.results import ExerciseResult, Outcome, SubmissionResult
+from grader.similarity import SimilarityReport
 
 SCHEMA_VERSION = 1
 BINS = 10  # score distribution: 0-10%, 10-20%, ..., 90-100%
@@ -37,6 +42,29 @@ class Status(enum.StrEnum):
     def final(self) -> bool:
         """A verdict on the candidate: kept by a resumed batch, and ranked."""
         return self in (Status.GRADED, Status.INVALID)
+
+
+class Verdict(enum.StrEnum):
+    """What the reports say of a candidate (or of one exercise): the stored Status, told apart."""
+
+    GRADED = "graded"  # the tests ran on code the candidate wrote
+    NOT_ATTEMPTED = "not-attempted"  # no file, an empty one, or the stub untouched
+    DOES_NOT_LOAD = "does-not-load"  # a syntax error, an import error, a file that is not text
+    TIMED_OUT = "timed-out"  # nothing passed; (nearly) every test timed out, ran out of memory or crashed
+    INVALID = "invalid"  # nothing could be read: an unsafe archive, not a submission at all
+    INFRASTRUCTURE_ERROR = "infrastructure-error"
+    PENDING = "pending"
+
+    @property
+    def label(self) -> str:
+        return VERDICT_LABELS.get(self, self.value)
+
+
+VERDICT_LABELS = {Verdict.NOT_ATTEMPTED: "not attempted", Verdict.DOES_NOT_LOAD: "does not load",
+                  Verdict.TIMED_OUT: "timed out or crashed", Verdict.INFRASTRUCTURE_ERROR: "infrastructure error"}
+STOPPED = {Outcome.TIMEOUT, Outcome.MEMORY, Outcome.CRASHED}
+STOPPED_SHARE = 0.75  # no test passed, and at least three in four timed out, ran out of memory or crashed
+NOTHING_SUBMITTED = ("in the submission", "the file is empty", "holds none of the exercise files")
 
 
 def now() -> str:
@@ -83,17 +111,19 @@ class CandidateRecord:
     started_at: str = ""
     duration: float = 0.0
     result: SubmissionResult | None = None
+    sources: dict[str, str] = dataclasses.field(default_factory=dict)  # file name -> the graded text
 
     def to_dict(self) -> dict[str, Any]:
-        """Everything but the result, which has its own file (the JSON report)."""
-        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "result"}
+        """Everything but the result and the sources, which have their own files."""
+        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in UNSTORED}
         return {"schema_version": SCHEMA_VERSION, **data}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], result: SubmissionResult | None) -> CandidateRecord:
-        names = {f.name for f in dataclasses.fields(cls)} - {"result"}
+    def from_dict(cls, data: dict[str, Any], result: SubmissionResult | None,
+                  sources: dict[str, str] | None = None) -> CandidateRecord:
+        names = {f.name for f in dataclasses.fields(cls)} - UNSTORED
         fields = {k: v for k, v in data.items() if k in names}
-        return cls(**{**fields, "status": Status(str(fields.get("status")))}, result=result)
+        return cls(**{**fields, "status": Status(str(fields.get("status")))}, result=result, sources=sources or {})
 
     def brief(self) -> dict[str, Any]:
         """What the progress display needs: small, and cheap to send between processes."""
@@ -105,6 +135,9 @@ class CandidateRecord:
         }
 
 
+UNSTORED = {"result", "sources"}
+
+
 @dataclasses.dataclass
 class Row:
     """One candidate in the summary; ``record`` is None while it is pending."""
@@ -114,6 +147,15 @@ class Row:
     kind: str
     record: CandidateRecord | None
     rank: int | None = None
+    name: str = ""  # as people read it: the entry's name without .py or .zip (unless two would clash)
+    decision: Decision | None = None  # the reviewers' row of decisions.csv
+
+    def __post_init__(self) -> None:
+        self.name = self.name or self.candidate
+
+    @property
+    def sources(self) -> dict[str, str]:
+        return self.record.sources if self.record else {}
 
     @property
     def status(self) -> Status:
@@ -178,9 +220,91 @@ class BatchSummary:
     rows: list[Row]
     generated_at: str = dataclasses.field(default_factory=now)
     interrupted: bool = False
+    interview: InterviewPanel | None = None  # the interviews' scorecards (grader batch --scorecards)
+    similarity: SimilarityReport | None = None  # pairs of candidates whose code is alike
+    decisions: DecisionSheet | None = None  # the reviewers' decisions.csv
+    _stubs: dict[str, str] | None = dataclasses.field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
+        for row, name in zip(self.rows, display_names([r.candidate for r in self.rows]), strict=True):
+            row.name = name
         self.rows = rank(self.rows)
+
+    def add_decisions(self, sheet: DecisionSheet) -> None:
+        """Attach each candidate's row of the reviewers' sheet."""
+        self.decisions = sheet
+        for row in self.rows:
+            row.decision = sheet.find(row.key, [row.name, row.candidate])
+
+    def _row_extras(self, row: Row) -> dict[str, Any]:
+        result = row.result
+        extras: dict[str, Any] = {"name": row.name, "verdict": self.verdict(row)}
+        if result is not None:
+            extras["exercise_verdicts"] = {e.slug: self.exercise_verdict(row, e) for e in result.exercises}
+        if row.decision is not None:
+            extras["decision"] = row.decision.to_dict()
+        return extras
+
+    def row(self, key: str) -> Row | None:
+        return next((r for r in self.rows if r.key == key), None)
+
+    def verdict(self, row: Row) -> Verdict:
+        """What the reports call the candidate: see :class:`Verdict`."""
+        if row.record is None:
+            return Verdict.PENDING
+        if row.status is Status.INFRASTRUCTURE_ERROR:
+            return Verdict.INFRASTRUCTURE_ERROR
+        result = row.result
+        if result is None or not result.exercises:
+            return Verdict.INVALID
+        verdicts = {self.exercise_verdict(row, e) for e in result.exercises}
+        if verdicts == {Verdict.NOT_ATTEMPTED}:
+            return Verdict.NOT_ATTEMPTED
+        if row.status is Status.INVALID:  # a file that is not text still "does not load"; a refused archive is invalid
+            files = all(e.submitted_file for e in result.exercises if e.load_error)
+            return Verdict.DOES_NOT_LOAD if verdicts == {Verdict.DOES_NOT_LOAD} and files else Verdict.INVALID
+        attempted = verdicts - {Verdict.NOT_ATTEMPTED}
+        return attempted.pop() if len(attempted) == 1 else Verdict.GRADED
+
+    def exercise_verdict(self, row: Row, exercise: ExerciseResult) -> Verdict:
+        """What the reports call one exercise of a candidate."""
+        source = row.sources.get(self.file_of(exercise.slug))
+        if exercise.load_error:
+            missing = any(words in exercise.load_error for words in NOTHING_SUBMITTED)
+            return Verdict.NOT_ATTEMPTED if missing else Verdict.DOES_NOT_LOAD
+        stub = self.stubs().get(exercise.slug)
+        if source is not None and stub is not None and _code_lines(source) == _code_lines(stub):
+            return Verdict.NOT_ATTEMPTED
+        outcomes = [t.outcome for t in exercise.tests]
+        if outcomes and set(outcomes) == {Outcome.NOT_IMPLEMENTED}:
+            return Verdict.NOT_ATTEMPTED
+        stopped = sum(o in STOPPED for o in outcomes)
+        if outcomes and Outcome.PASSED not in outcomes and stopped >= STOPPED_SHARE * len(outcomes):
+            return Verdict.TIMED_OUT
+        return Verdict.GRADED
+
+    def stubs(self) -> dict[str, str]:
+        """Each exercise's stub text (read once; an exercise without a readable stub is left out)."""
+        if self._stubs is None:
+            self._stubs = {}
+            for exercise in self.exercises:
+                try:
+                    self._stubs[exercise.slug] = exercise.stub.read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError):
+                    pass
+        return self._stubs
+
+    def file_of(self, slug: str) -> str:
+        """The file name the bank gives an exercise (`tfidf.py`)."""
+        return next((e.file for e in self.exercises if e.slug == slug), f"{slug}.py")
+
+    def add_interviews(self, scorecards: ScorecardSet, weights: Weights | None) -> None:
+        """Merge the interviews' scorecards into the summary; with weights, rank by the combined score."""
+        refs = [CandidateRef(r.name, r.key, (r.percent or 0.0) if r.status.final else None)
+                for r in self.rows]
+        panel = self.interview = build_panel(scorecards, refs, weights)
+        if weights is not None:
+            self.rows = rank(self.rows, score=lambda row: panel.combined(row.key))
 
     @property
     def max_score(self) -> float:
@@ -223,28 +347,64 @@ class BatchSummary:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for ``summary.json``."""
-        return {
+        data: dict[str, Any] = {
             "schema_version": SCHEMA_VERSION,
             "batch": {**self.settings.to_dict(), "generated_at": self.generated_at,
                       "interrupted": self.interrupted, "counts": self.counts(), "sandboxes": self.sandboxes()},
             "exercises": [{"slug": e.slug, "title": e.title, "points": e.points} for e in self.exercises],
-            "candidates": [_row_dict(row, self.exercises) for row in self.rows],
+            "candidates": [_row_dict(row, self.exercises) | self._row_extras(row) for row in self.rows],
             "tests": [_stat_dict(stat) for stat in self.test_stats()],
         }
+        if self.similarity is not None:
+            data["similarity"] = self.similarity.to_dict()
+        if self.decisions is not None:
+            data["decision_problems"] = list(self.decisions.problems)
+        if self.interview is not None:  # grader.interview: the panel's data, and each candidate's
+            data["interview"] = self.interview.to_dict()
+            for row, entry in zip(self.rows, data["candidates"], strict=True):
+                entry["interview"] = self.interview.candidate_dict(row.key)
+        return data
 
 
-def rank(rows: Iterable[Row]) -> list[Row]:
-    """Best first; equal scores share a rank (1, 2, 2, 4). Errors and pending rows come last, unranked."""
-    ranked = sorted((r for r in rows if r.status.final), key=lambda r: (-(r.percent or 0.0), r.candidate))
-    rest = sorted((r for r in rows if not r.status.final), key=lambda r: r.candidate)
+def rank(rows: Iterable[Row], score: Callable[[Row], float | None] | None = None) -> list[Row]:
+    """Best first by ``score`` (default: the coding percent); equal scores share a rank (1, 2, 2, 4).
+
+    Errors, pending rows and rows whose score is None come last, unranked.
+    """
+    measure = score or (lambda r: r.percent or 0.0)
+    scored = [(measure(row), row) for row in rows]
+    ranked = sorted(((value, row) for value, row in scored if row.status.final and value is not None),
+                    key=lambda pair: (-pair[0], pair[1].name, pair[1].candidate))
+    rest = sorted((row for value, row in scored if not row.status.final or value is None),
+                  key=lambda r: (r.name, r.candidate))
     previous: float | None = None
-    for position, row in enumerate(ranked, start=1):
-        score = round(row.percent or 0.0, 6)
-        row.rank = position if score != previous else ranked[position - 2].rank
-        previous = score
+    for position, (value, row) in enumerate(ranked, start=1):
+        rounded = round(value, 6)
+        row.rank = position if rounded != previous else ranked[position - 2][1].rank
+        previous = rounded
     for row in rest:
         row.rank = None
-    return ranked + rest
+    return [row for _, row in ranked] + rest
+
+
+def display_names(candidates: list[str]) -> list[str]:
+    """Each candidate as people read it: without ``.py`` or ``.zip``, unless two would then clash."""
+    stripped = [_without_suffix(c) for c in candidates]
+    taken: dict[str, int] = {}
+    for name in stripped + [c for c, s in zip(candidates, stripped, strict=True) if c == s]:
+        taken[name] = taken.get(name, 0) + 1
+    return [s if taken[s] == 1 else c for c, s in zip(candidates, stripped, strict=True)]
+
+
+def _without_suffix(name: str) -> str:
+    for suffix in (".py", ".zip"):
+        if name.lower().endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def _code_lines(text: str) -> list[str]:
+    return [line.rstrip() for line in text.replace("\r\n", "\n").splitlines() if line.strip()]
 
 
 def _exercise_result(row: Row, slug: str) -> Any:

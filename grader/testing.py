@@ -3,7 +3,8 @@
 Hidden tests run on the judge's side and compare what the candidate's code returned (plain data that
 crossed the sandbox boundary) with an oracle. A value of the wrong type or shape is a *wrong answer*,
 so every helper raises ``AssertionError`` for it, never ``TypeError``: the test then ends as
-``failed`` with a readable message instead of a crash.
+``failed`` with a readable message instead of a crash. Each helper's time counts against the
+deadline of the call whose answer it checks (:mod:`grader.judge.budget`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from grader.judge.budget import charged
 from grader.judge.proxy import Handle
 from grader.judge.remote import CandidateError
 from grader.judge.seeds import case_rng
@@ -36,6 +38,7 @@ RTOL = 1e-6
 ATOL = 1e-8
 
 
+@charged
 def describe(value: Any, limit: int = 200) -> str:
     """A short, safe description of a returned value for failure messages."""
     if isinstance(value, np.ndarray):
@@ -47,6 +50,7 @@ def describe(value: Any, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+@charged
 def as_float(value: Any, what: str) -> float:
     """The returned value as a Python float; a non-number is a wrong answer."""
     if isinstance(value, bool) or isinstance(value, (str, bytes)) or value is None:
@@ -60,6 +64,7 @@ def as_float(value: Any, what: str) -> float:
     raise AssertionError(f"{what}: expected a number, got {describe(value)}")
 
 
+@charged
 def as_array(value: Any, what: str, *, ndim: int | None = None, dtype: Any = np.float64) -> np.ndarray:
     """The returned value as a numeric array; ragged, textual or object data is a wrong answer."""
     if isinstance(value, Handle) or value is None or isinstance(value, (str, bytes, dict)):
@@ -75,6 +80,7 @@ def as_array(value: Any, what: str, *, ndim: int | None = None, dtype: Any = np.
     return array.astype(dtype, copy=False)
 
 
+@charged
 def as_int_array(value: Any, what: str, *, ndim: int | None = None) -> np.ndarray:
     """The returned value as an integer array; non-integral numbers are a wrong answer."""
     array = as_array(value, what, ndim=ndim, dtype=np.float64)
@@ -83,6 +89,7 @@ def as_int_array(value: Any, what: str, *, ndim: int | None = None) -> np.ndarra
     return array.astype(np.int64)
 
 
+@charged
 def assert_close(actual: Any, expected: float, *, what: str, rtol: float = RTOL, atol: float = ATOL) -> None:
     """A scalar result equals ``expected`` within tolerance; NaN is never close to anything."""
     got = as_float(actual, what)
@@ -92,6 +99,7 @@ def assert_close(actual: Any, expected: float, *, what: str, rtol: float = RTOL,
         raise AssertionError(f"{what}: expected {expected!r}, got {got!r}")
 
 
+@charged
 def assert_array_close(
     actual: Any,
     expected: Any,
@@ -116,6 +124,7 @@ def assert_array_close(
         )
 
 
+@charged
 def assert_equal(actual: Any, expected: Any, *, what: str) -> None:
     """Exact equality of plain data (token lists, vocabularies, keys), with a readable diff."""
     if _plain(actual) != _plain(expected):
@@ -140,6 +149,7 @@ def _worst_index(got: np.ndarray, want: np.ndarray, bad: np.ndarray) -> tuple[in
     return tuple(int(i) for i in np.unravel_index(flat, want.shape))
 
 
+@charged
 def pairs(values: Sequence[Any], what: str) -> list[tuple[Any, Any]]:
     """A returned list of 2-tuples (e.g. ``[(word, score), ...]``), checked for shape."""
     if not isinstance(values, (list, tuple)):

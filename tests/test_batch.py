@@ -36,7 +36,7 @@ from grader.cli.progress import ProgressDisplay, clock, describe
 from grader.errors import BatchConflict
 from grader.reports.summary_csv import text_cell
 from grader.sandbox.process_backend import isolation_available
-from grader.summary import Status
+from grader.summary import Status, display_names
 
 from .conftest import DATA, MINI_BANK, OUTPUT, ROOT
 from .test_archive import make_zip, unix_info
@@ -56,14 +56,19 @@ SLOW_ADDER = ADDER.read_text() + "\n\nimport time\n_add = add\n\n\ndef add(a, b)
 # --- helpers ------------------------------------------------------------------------------------
 
 def read_csv(results: Path) -> list[dict[str, str]]:
-    with (results / "summary.csv").open(encoding="utf-8", newline="") as fp:
+    with (results / "summary.csv").open(encoding="utf-8-sig", newline="") as fp:
         return list(csv.DictReader(fp))
 
 
 def by_name(rows: list[dict[str, str]]) -> dict[str, dict[str, str]]:
+    """Rows by candidate: as summary.csv names them (without .py or .zip), and by their entries' names."""
     names = [row["candidate"] for row in rows]
     assert len(names) == len(set(names)), "a candidate appears twice in summary.csv"
-    return {row["candidate"]: row for row in rows}
+    found = {row["candidate"]: row for row in rows}
+    for row in rows:
+        for suffix in (".py", ".zip"):
+            found.setdefault(row["candidate"] + suffix, row)
+    return found
 
 
 def start_batch(*args: Any) -> subprocess.Popen[str]:
@@ -224,22 +229,28 @@ def test_discovery_names_each_kind_and_skips_dot_files_and_the_results(tmp_path:
 def test_every_candidate_gets_exactly_one_row_with_the_right_verdict(adder_run) -> None:
     _, results, summary = adder_run
     rows = by_name(read_csv(results))
-    assert set(rows) == {text_cell(name) for name in EXPECTED_ADDER}
+    shown = dict(zip(EXPECTED_ADDER, display_names(list(EXPECTED_ADDER)), strict=True))  # without .py or .zip
+    assert {r["candidate"] for r in read_csv(results)} == {text_cell(name) for name in shown.values()}
     for name, (status, total, words) in EXPECTED_ADDER.items():
-        row = rows[text_cell(name)]
+        row = rows[text_cell(shown[name])]
         assert row["status"] == status, (name, row)
         if total is not None:
             assert float(row["total"]) == total, (name, row)
         assert words in row["message"], (name, row["message"])
         assert row["sandbox"] == "process" and row["seed"] == "5"
     assert 0 < float(rows["carol"]["total"]) < 10
+    verdicts = {name: rows[text_cell(shown[name])]["verdict"] for name in EXPECTED_ADDER}
+    assert verdicts == {**dict.fromkeys(EXPECTED_ADDER, "graded"), "bob.py": "not-attempted",
+                        "ines.py": "not-attempted", "hugo.py": "does-not-load", "jack.py": "does-not-load",
+                        "frank.zip": "invalid", "gina.zip": "invalid", "kim.txt": "invalid", "link.py": "invalid"}
     assert summary.counts()[Status.GRADED] == 8 and summary.counts()[Status.INVALID] == 6
 
 
 def test_the_csv_never_hands_a_spreadsheet_a_formula(adder_run) -> None:
     _, results, _ = adder_run
     raw = (results / "summary.csv").read_text(encoding="utf-8")
-    assert ",'=1+1.py,graded," in raw and ",=1+1.py," not in raw
+    assert raw.startswith("\ufeffrank,candidate,")  # the byte-order mark: Excel reads UTF-8
+    assert ",'=1+1,graded," in raw and ",=1+1," not in raw
 
 
 def test_each_candidate_has_a_json_and_a_junit_report(adder_run) -> None:
@@ -364,8 +375,8 @@ def test_a_resumed_batch_grades_only_what_is_missing(tmp_path: Path) -> None:
     assert recorder.begun == (4, 2, 2)
     assert sorted(b["candidate"] for b in recorder.briefs) == ["b.py", "c.py"]
     assert (tmp_path / "results" / "candidates" / "a.py" / "status.json").read_text() == kept
-    rows = by_name(read_csv(tmp_path / "results"))
-    assert set(rows) == {"a.py", "b.py", "c.py", "d.py"} and {r["total"] for r in rows.values()} == {"10"}
+    rows = read_csv(tmp_path / "results")
+    assert {r["candidate"] for r in rows} == {"a", "b", "c", "d"} and {r["total"] for r in rows} == {"10"}
     assert summary.settings.seed == 5  # the stored seed, although none was given
 
 
@@ -549,7 +560,7 @@ def test_ctrl_c_stops_cleanly_and_the_rerun_finishes(tmp_path: Path) -> None:
     assert "interrupted" in output
     wait_for(lambda: not alive(family), 15, "the workers and their sandboxes to be gone")
     rows = by_name(read_csv(results))
-    assert len(rows) == 8 and Status.PENDING in {r["status"] for r in rows.values()}
+    assert len(read_csv(results)) == 8 and Status.PENDING in {r["status"] for r in rows.values()}
 
     rerun = subprocess.run([str(GRADER), "batch", *map(str, args)], capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr

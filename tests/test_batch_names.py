@@ -55,3 +55,16 @@ def test_a_batch_grades_and_reports_names_that_are_not_utf8(tmp_path):
     assert {"Müller.py", "José", "ÿþ stub.py"} <= {c["candidate"] for c in summary["candidates"]}
     page = (results / "report.html").read_bytes().decode("utf-8")
     assert "Müller.py" in page and "José" in page
+
+
+def test_a_store_that_fails_costs_the_candidates_files_not_the_batch(tmp_path):
+    from grader.batch.pool import _saved_brief
+    from grader.summary import CandidateRecord, Status
+
+    not_a_folder = tmp_path / "results"
+    not_a_folder.write_text("a file where the results folder should be")
+    record = CandidateRecord("Müller.py", "M_ller.py-1", "file", Status.INFRASTRUCTURE_ERROR, 7, ["adder"],
+                             message="the grader's worker process died")
+    brief = _saved_brief(not_a_folder, record)
+    assert brief["candidate"] == "Müller.py"
+    assert "could not be saved" in brief["message"]

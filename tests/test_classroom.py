@@ -10,6 +10,7 @@ runner's status is ``fail`` or ``error``.
 from __future__ import annotations
 
 import dataclasses
+import io
 import re
 import shlex
 import shutil
@@ -25,6 +26,7 @@ from grader.cli.main import main
 from grader.grading import grade_sources
 from grader.integrations import classroom
 from grader.integrations.kit import secret_files
+from grader.reports import markdown
 from grader.reports.classroom import MAX_ENCODED_BYTES, decode, encode, points_unit, runner_result
 from grader.results import ExerciseResult, Feedback, Outcome, SubmissionResult, redact
 from grader.sandbox.fake import FakeBackend
@@ -87,7 +89,7 @@ def test_result_decodes_to_the_runner_shape(mini_bank):
                              "execution_time"}
         assert test["status"] in ("pass", "fail") and test["line_no"] == 0 and test["filename"] == "adder.py"
         assert test["name"].startswith("adder: ")
-    assert any(t["message"].startswith("failed") for t in data["tests"])
+    assert all(t["message"] for t in data["tests"] if t["status"] != "pass" and t["score"])
 
 
 @pytest.mark.parametrize("source", [REFERENCE.read_text(), SUBTRACTS, SUBTRACTS.replace("def scale", "def _s"),
@@ -277,3 +279,67 @@ def test_init_refuses_a_folder_with_files(tmp_path, bank):
     result = CliRunner().invoke(main, ["classroom", "init", "--bank", str(bank), "--grader-repo", "a/b",
                                        "-o", str(tmp_path)])
     assert result.exit_code == 2 and "not empty" in result.output
+
+
+# --- what the student sees --------------------------------------------------------------------
+
+def reporter_log(document: dict) -> list[str]:
+    """The lines the reporter's console-results.js prints for each entry (colours left out)."""
+    lines = []
+    for test in document["tests"]:
+        if test["status"] == "pass":
+            lines.append(f"✅ {test['name']}")
+        elif test["status"] == "error":
+            lines.append(f"Error: {test['message'] or 'Failed to run test ' + repr(test['name'])}")
+        else:
+            lines.append(f"❌ {test['name']}")
+        if test["test_code"]:
+            lines.append(f"Test code:\n{test['test_code']}")
+    return lines
+
+
+RAISES = REFERENCE.read_text().replace("return a + b", "raise ZeroDivisionError('boom')")
+
+
+@pytest.mark.parametrize("feedback", [Feedback.FULL, Feedback.SUMMARY])
+def test_the_student_sees_why_each_test_lost_points(mini_bank, feedback):
+    for source, words in ((SUBTRACTS, "wrong answer" if feedback is Feedback.SUMMARY else "expected"),
+                          (RAISES, "raised" if feedback is Feedback.SUMMARY else "ZeroDivisionError")):
+        result = redact(graded(source, mini_bank), feedback)
+        document = decode(encode(result))
+        log = "\n".join(reporter_log(document))
+        lost = [t for e in result.exercises for t in e.tests if not t.passed]
+        assert lost and words in log, log
+        for test in lost:
+            entry = next(e for e in document["tests"] if e["name"].startswith(f"adder: {test.description}")
+                         and e["score"] == test.points and e["message"])
+            assert entry["message"] and entry["status"] in ("fail", "error")
+    raising = decode(encode(redact(graded(RAISES, mini_bank), feedback)))
+    assert any(e["status"] == "error" and e["message"].startswith("adder: ") for e in raising["tests"])
+
+
+def test_feedback_none_names_no_reason(mini_bank):
+    document = decode(encode(redact(graded(SUBTRACTS, mini_bank), Feedback.NONE)))
+    assert all(not e["message"] for e in document["tests"])
+
+
+def test_a_file_that_does_not_load_is_an_error_said_once(mini_bank):
+    document = decode(encode(graded("def add(a, b)\n    return a\n", mini_bank)))
+    assert document["status"] == "error"
+    errors = [e for e in document["tests"] if e["status"] == "error"]
+    assert len(errors) == 1 and "does not load" in errors[0]["message"] and "syntax error" in errors[0]["message"]
+    assert "syntax error" in "\n".join(reporter_log(document))
+
+
+def test_parametrised_rows_stay_distinguishable_in_the_step_summary(mini_bank):
+    tests = [model.TestResult(f"test_case[{i}]", Outcome.FAILED, 0, 1, description="Adds", message=f"got {i}")
+             for i in range(3)]
+    result = SubmissionResult("ex.py", [ExerciseResult("ex", "Ex", tests, 3, "ex.py")], 1, "fake", "0")
+    buffer = io.StringIO()
+    markdown.write(result, buffer)
+    rows = [line for line in buffer.getvalue().splitlines() if line.startswith("| Adds")]
+    assert len(rows) == 3 and len(set(rows)) == 3
+    assert all(f"got {i}" in row for i, row in enumerate(rows))
+    summary = io.StringIO()
+    markdown.write(redact(result, Feedback.SUMMARY), summary)
+    assert "wrong answer" in summary.getvalue()

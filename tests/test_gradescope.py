@@ -16,6 +16,7 @@ import io
 import json
 import os
 import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -157,7 +158,7 @@ def test_missing_file_scores_zero_with_a_message(tmp_path):
     gradescope.run_autograder(config, tmp_path / "submission", results)
     document = json.loads(results.read_text())
     validate(document)
-    assert document["score"] == 0 and "no adder.py in the submission" in document["output"]
+    assert document["score"] == 0 and "no adder.py in the submission" in document["output"]  # a receipt
 
 
 # --- the zip ------------------------------------------------------------------------------------
@@ -165,7 +166,7 @@ def test_missing_file_scores_zero_with_a_message(tmp_path):
 def test_judge_requirements_pin_everything_and_cpu_torch():
     pins = dict(p.split("==") for p in gradescope.judge_requirements())
     assert pins["torch"].startswith("2.13.0") and "nlp-grader" not in pins
-    assert {"numpy", "scikit-learn", "scipy", "pytest", "click", "junit-xml", "docker"} <= set(pins)
+    assert {"numpy", "scikit-learn", "scipy", "pytest", "click", "docker"} <= set(pins)
 
 
 @pytest.fixture(scope="module")
@@ -197,7 +198,7 @@ def test_zip_has_the_scripts_at_its_root_executable(small_zip):
         setup = archive.read("setup.sh").decode()
         run = archive.read("run_autograder").decode()
         config = json.loads(archive.read(gradescope.CONFIG_NAME))
-    assert "--no-index" in setup and '--find-links "$SOURCE/wheelhouse"' in setup and "chmod -R go-rwx" in setup
+    assert "--no-index --no-deps" in setup and '"$SOURCE"/wheelhouse/*.whl' in setup and "chmod -R go-rwx" in setup
     assert "/autograder/results/results.json" in run and "/autograder/submission" in run
     assert config == {"exercises": ["adder"], "feedback": "none", "visibility": "after_due_date",
                       "sandbox": "process", "grader_version": config["grader_version"]}
@@ -361,4 +362,65 @@ def test_submission_cannot_read_the_hidden_tests(autograder_image, tmp_path):
         "\nopen('/autograder/source/bank/cosine_similarity/tests/hidden/test_cosine_pair.py').read()\n")
     document, _ = run_in_container(autograder_image, {COSINE.file: peek}, tmp_path)
     validate(document)
-    assert document["score"] == 0 and "PermissionError" in document["output"]
+    assert document["score"] == 0 and "PermissionError" in json.dumps(document)
+
+
+# --- visibility, a lean zip, and a grader that fails ------------------------------------------
+
+@pytest.mark.parametrize("visibility", ["hidden", "after_due_date", "after_published"])
+def test_output_reveals_no_result_unless_visible(result, visibility):
+    document = results_json(result, visibility)
+    validate(document)
+    assert document["visibility"] == visibility and document["stdout_visibility"] == "hidden"
+    assert f"{result.score:g}" not in document["output"] and "Score" not in document["output"]
+    assert "received" in document["output"]
+    assert f"Score: {result.score:g}/10" in results_json(result, "visible")["output"]
+
+
+def test_the_zip_carries_only_the_oracles_the_exercises_need():
+    bank = load_bank()
+    adder = load_bank(MINI_BANK)["adder"]
+    assert gradescope.needed_oracles([adder]) == set()
+    assert gradescope.needed_oracles([bank["tfidf"]]) == {"scikit-learn"}
+    assert "torch" in gradescope.needed_oracles([bank["attention"]])  # its statement allows torch
+    lean = dict(p.split("==") for p in gradescope.judge_requirements(exercises=[adder]))
+    assert not {"torch", "scikit-learn", "scipy", "copydetect", "matplotlib"} & set(lean)
+    assert {"numpy", "pytest", "click"} <= set(lean)
+    tfidf = dict(p.split("==") for p in gradescope.judge_requirements(exercises=[bank["tfidf"]]))
+    assert {"scikit-learn", "scipy"} <= set(tfidf) and "torch" not in tfidf
+
+
+def test_setup_installs_the_wheelhouse_without_resolving():
+    script = gradescope.setup_script()
+    assert "--no-index --no-deps" in script and '"$SOURCE"/wheelhouse/*.whl' in script
+
+
+def test_a_grader_that_fails_still_writes_results_json(tmp_path, monkeypatch):
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the bank vanished")
+
+    monkeypatch.setattr("grader.cli.gradescope.run_autograder", broken)
+    config = tmp_path / gradescope.CONFIG_NAME
+    config.write_text(gradescope.AutograderConfig(("adder",), visibility="hidden").to_json())
+    (tmp_path / "submission").mkdir()
+    results = tmp_path / "results" / "results.json"
+    run = CliRunner().invoke(main, ["gradescope", "run", "--config", str(config), "--submission",
+                                    str(tmp_path / "submission"), "--results", str(results)])
+    assert run.exit_code != 0
+    document = json.loads(results.read_text())
+    validate(document)
+    assert document["score"] == 0 and "the bank vanished" in document["output"]
+    assert "not a verdict on your work" in document["output"] and document["visibility"] == "visible"
+
+
+def test_run_autograder_writes_results_json_when_the_grader_cannot_start(tmp_path):
+    root = tmp_path / "autograder"
+    (root / "venv" / "bin").mkdir(parents=True)
+    (root / "venv" / "bin" / "grader").write_text("#!/bin/sh\necho 'ImportError: no module named grader' >&2\nexit 1\n")
+    (root / "venv" / "bin" / "grader").chmod(0o755)
+    script = gradescope.RUN_AUTOGRADER.format(config=gradescope.CONFIG_NAME).replace("/autograder", str(root))
+    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    document = json.loads((root / "results" / "results.json").read_text())
+    validate(document)
+    assert document["score"] == 0 and "exit status 1" in document["output"]

@@ -8,11 +8,13 @@ files alone, and leave the grader healthy.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import resource
 import socket
 import threading
+import time
 import tomllib
 from pathlib import Path
 
@@ -112,18 +114,28 @@ def loopback_listener():
 def test_hostile_submission_gains_nothing(case, backend, loopback_listener):
     spec = CASES[case]
     exercise = load_bank()[spec["exercise"]]
+    if spec.get("forbidden"):
+        names = tuple(dict.fromkeys(exercise.forbidden + tuple(spec["forbidden"])))
+        exercise = dataclasses.replace(exercise, forbidden=names)
     submission = HOSTILE / case if (HOSTILE / case).is_dir() else HOSTILE / f"{case}.py"
     for sentinel in HOST_SENTINELS:
         assert not sentinel.exists(), f"{sentinel} exists before the test: clean the host first"
     before = bank_digest()
 
     sandbox = make_backend(backend)
+    started = time.monotonic()
     result = grade(submission, [exercise], sandbox, seed=11, overrides=LIMITS, explicit=True)
+    seconds = time.monotonic() - started
 
     graded = result.exercises[0]
     assert graded.score == 0, [(t.name, t.outcome.value) for t in graded.tests if t.passed]
     unexpected = {(t.name, t.outcome.value) for t in graded.tests if t.outcome.value not in spec["outcomes"]}
     assert not unexpected, f"outcomes outside {spec['outcomes']}: {sorted(unexpected)}"
+    assert seconds < spec.get("max_seconds", float("inf")), f"grading took {seconds:.1f} s"
+    for text in spec.get("never_said", []):
+        assert not [t.message for t in graded.tests if text in t.message], f"the attack worked: {text}"
+    if spec.get("strikes_out"):
+        assert graded.tests[-1].message.startswith("not run: the sandbox was already stopped 2 times")
     assert not leftovers(sandbox), "the sandbox left processes or containers behind"
     for sentinel in HOST_SENTINELS:
         assert not sentinel.exists(), f"the submission wrote {sentinel} on the host"

@@ -40,6 +40,14 @@ def test_arrays_round_trip_with_dtype_and_shape(dtype):
     assert back.flags.writeable
 
 
+@pytest.mark.parametrize("shape", [(), (0,), (1,), (0, 3)])
+def test_zero_dimensional_and_empty_arrays_keep_their_shape(shape):
+    array = np.full(shape, 2.5)
+    back = roundtrip(array)
+    assert back.shape == shape and back.dtype == np.float64
+    assert np.array_equal(back, array)
+
+
 def test_numpy_scalars_and_non_contiguous_arrays():
     assert roundtrip(np.float32(1.25)) == np.float32(1.25)
     assert type(roundtrip(np.int64(3))) is np.int64

@@ -7,7 +7,11 @@
       candidates/<key>/result.json  the JSON report of one candidate (as ``grader grade --json``)
       candidates/<key>/junit.xml    its JUnit XML report
       candidates/<key>/status.json  the batch's verdict: status, message, sandbox, seed
+      candidates/<key>/files/       the files that were graded, as the candidate wrote them
       summary.csv, summary.json, report.html   rebuilt from candidates/ after every run
+      decisions.csv                 the reviewers' decisions and notes: rows are added, never
+                                    changed or dropped (grader.decisions)
+      known-solutions/              optional, the team's: public solutions to flag copies of
       .work/                        extracted archives and in-flight markers; never a result
       .lock                         held while a batch runs: two batches never share a folder
 
@@ -35,6 +39,8 @@ from grader.summary import BatchSettings, BatchSummary, CandidateRecord, Status
 
 SETTINGS_FILE = "batch.json"
 CANDIDATES = "candidates"
+FILES = "files"
+KNOWN_SOLUTIONS = "known-solutions"
 WORK = ".work"
 LOCK = ".lock"
 
@@ -99,7 +105,7 @@ class ResultsDir:
             if Status(data.get("status")).final:
                 raw = json.loads((folder / "result.json").read_text(encoding="utf-8"))
                 result = SubmissionResult.from_dict({k: v for k, v in raw.items() if k != "schema_version"})
-            return CandidateRecord.from_dict(data, result)
+            return CandidateRecord.from_dict(data, result, _load_sources(folder / FILES))
         except (OSError, ValueError, TypeError, KeyError):
             return None
 
@@ -140,7 +146,21 @@ def save_record(root: Path, record: CandidateRecord, *, abandon: Callable[[], bo
     return True
 
 
+def _load_sources(folder: Path) -> dict[str, str]:
+    sources = {}
+    for path in sorted(folder.glob("*")) if folder.is_dir() else []:
+        try:
+            sources[path.name] = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+    return sources
+
+
 def _write_files(folder: Path, record: CandidateRecord) -> None:
+    if record.sources:
+        (folder / FILES).mkdir()
+    for name, text in record.sources.items():
+        write_text_atomically(folder / FILES / Path(name).name, lambda fp, text=text: fp.write(text))  # type: ignore[misc]
     if record.result is not None:
         write_text_atomically(folder / "result.json", lambda fp: WRITERS["json"](record.result, fp))  # type: ignore[arg-type]
         write_text_atomically(folder / "junit.xml", lambda fp: WRITERS["junit"](record.result, fp))  # type: ignore[arg-type]

@@ -159,6 +159,7 @@ def _grade_into(record: CandidateRecord, candidate: Candidate, exercises: list[E
     result = grade_sources(candidate.name, files, exercises, backend, seed=config.seed, overrides=config.overrides)
     unloadable = [f"{ex.file}: {files[ex.slug].problem}" for ex in exercises if files[ex.slug].problem]
     record.result = result
+    record.sources = {ex.file: files[ex.slug].source for ex in exercises if files[ex.slug].source}
     if invalid or len(unloadable) == len(exercises):
         record.status, record.message = Status.INVALID, invalid or "; ".join(unloadable)
     else:

@@ -17,6 +17,7 @@ from grader.integrations.gradescope import (
     AutograderConfig,
     build_autograder,
     run_autograder,
+    write_failure,
 )
 from grader.reports import gradescope as results_format
 from grader.reports import table
@@ -66,6 +67,10 @@ def run_command(config_path: Path, submission: Path, results: Path) -> None:
 
     Example: grader gradescope run --config nlp-grader.json --submission sub/ --results results.json
     """
-    result = run_autograder(config_path, submission, results)
-    # Gradescope shows stdout to instructors only (no stdout_visibility is set): the full table.
+    try:
+        result = run_autograder(config_path, submission, results)
+    except BaseException as exc:  # even Ctrl-C: Gradescope must find a results.json that says what happened
+        write_failure(results, exc)
+        raise
+    # Gradescope shows stdout to instructors only (stdout_visibility is hidden): the full table.
     table.write(result, sys.stdout)

@@ -16,6 +16,8 @@ from grader.sandbox.image import (
     build_local_base,
     expected_image_tag,
     image_status,
+    load_image,
+    save_image,
 )
 
 
@@ -78,3 +80,25 @@ def tag_command() -> None:
     Example: docker run --rm -i "$(grader image tag)"
     """
     click.echo(expected_image_tag())
+
+
+@image_group.command(name="save")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@translate_errors
+def save_command(target: Path) -> None:
+    """Save the sandbox image to a gzipped tar, for a host without a registry (grader image load there).
+
+    Example: grader image save sandbox.tar.gz
+    """
+    click.echo(save_image(target, _echo))
+
+
+@image_group.command(name="load")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@translate_errors
+def load_command(source: Path) -> None:
+    """Load a sandbox image saved by grader image save; refuse one this grader would not run.
+
+    Example: grader image load sandbox.tar.gz
+    """
+    click.echo(load_image(source, _echo))

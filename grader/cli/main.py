@@ -32,6 +32,8 @@ COMMANDS = {
     "kit": "grader.cli.kit:kit_command",
     "classroom": "grader.cli.classroom:classroom_group",
     "gradescope": "grader.cli.gradescope:gradescope_group",
+    "interview": "grader.cli.interview:interview_group",
+    "worker": "grader.cli.worker:worker_group",
 }
 
 
@@ -99,3 +101,4 @@ def list_command(bank: Path | None) -> None:
         if exercise.interview_question:
             click.echo(f"    interview question: {exercise.interview_question}")
         click.echo(f"    parts: {', '.join(exercise.parts)}")
+

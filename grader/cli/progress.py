@@ -95,7 +95,8 @@ def describe(brief: dict[str, Any], color: bool = False) -> str:
     else:
         detail = " ".join(str(brief.get("message", "")).split())[:120]
     name = printable(str(brief.get("candidate")))
-    return f"{name}: {label} {printable(detail)} in {brief.get('duration') or 0:.1f} s"
+    where = f" on {printable(str(brief['worker']))}" if brief.get("worker") else ""  # a Dask worker
+    return f"{name}: {label} {printable(detail)} in {brief.get('duration') or 0:.1f} s{where}"
 
 
 def printable(text: str) -> str:

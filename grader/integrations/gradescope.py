@@ -11,10 +11,19 @@ What the zip holds::
     nlp-grader.json                the exercises, feedback level, test visibility, sandbox
     bank/<slug>/                   the selected exercises: statement, stub, probes, public and
                                    hidden tests (no reference, no known-wrong variants)
-    wheelhouse/*.whl               nlp-grader and every dependency, pinned to the versions the
-                                   building machine runs (torch's CPU build: ~200 MB)
+    wheelhouse/*.whl               nlp-grader and what grading the chosen exercises needs, pinned
+                                   to the versions the building machine runs
 
-``setup.sh`` installs from the wheelhouse with ``pip --no-index``: no package index is needed.
+``setup.sh`` installs every wheel of the wheelhouse with ``pip --no-index --no-deps``: no package
+index is needed, and nothing is resolved. The wheelhouse holds only what the chosen exercises'
+oracles and candidates need (:func:`needed_oracles`): torch's CPU build (~200 MB) only where an
+exercise imports it or its statement allows it, scikit-learn and scipy only where an exercise
+imports them. The batch report's packages (copydetect and what it pulls in) never go in.
+
+If the grader itself fails inside Gradescope, ``results.json`` still says so (score 0, a message
+for the student, the details on stdout for the instructor), as PrairieLearn's runner does: the
+``gradescope run`` command writes it, and ``run_autograder`` writes a last-resort one when the
+command could not even start.
 
 The sandbox inside is ``process``: Gradescope's container offers no Docker engine (no Docker in
 Docker), and the container itself is Gradescope's boundary around the whole run. The process
@@ -26,6 +35,7 @@ docs/integrations.md for the trust model.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import hashlib
 import json
@@ -34,6 +44,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import traceback
 import zipfile
 from collections.abc import Callable, Iterator
 from importlib import metadata
@@ -88,8 +99,9 @@ if [ -z "$PYTHON" ]; then
   PYTHON=python{python}
 fi
 "$PYTHON" -m venv "$VENV"
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-index \\
-  --find-links "$SOURCE/wheelhouse" "nlp-grader=={version}"
+# --no-deps: the wheelhouse is complete for the chosen exercises (torch only where one needs it).
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-index --no-deps \\
+  "$SOURCE"/wheelhouse/*.whl
 # Submissions run as an unprivileged user: the hidden tests and the wheels are for root's eyes only.
 chmod -R go-rwx "$SOURCE"
 "$VENV/bin/grader" --version
@@ -102,8 +114,18 @@ RUN_AUTOGRADER = """\
 set -uo pipefail
 # The candidate's code runs as an unprivileged user: it must not be able to plant or swap results files.
 mkdir -p /autograder/results && chmod go-w /autograder/results
-exec /autograder/venv/bin/grader gradescope run --config /autograder/source/{config} \\
-  --submission /autograder/submission --results /autograder/results/results.json
+RESULTS=/autograder/results/results.json
+/autograder/venv/bin/grader gradescope run --config /autograder/source/{config} \\
+  --submission /autograder/submission --results "$RESULTS"
+status=$?
+if [ ! -s "$RESULTS" ]; then
+  # The grader could not even start: still tell the student, rather than leave no results at all.
+  printf '{{"score": 0, "output": "%s (exit status %d). %s", "output_format": "text", %s}}\\n' \\
+    "The autograder failed before it could grade this submission" "$status" \\
+    "This is not a verdict on your work: please tell your instructor." \\
+    '"visibility": "visible", "stdout_visibility": "hidden", "extra_data": {{"grader_error": true}}' > "$RESULTS"
+fi
+exit 0  # results.json says what happened; stdout holds the details for the instructor
 """
 
 
@@ -128,11 +150,47 @@ class AutograderConfig:
 
 # --- wheels -----------------------------------------------------------------------------------
 
-def judge_requirements(root: str = "nlp-grader") -> list[str]:
-    """``name==version`` for every package the installed nlp-grader needs, found from metadata.
+ORACLE_PACKAGES = {"torch": "torch", "sklearn": "scikit-learn", "scipy": "scipy"}  # import name: distribution
+REPORT_PACKAGES = ("copydetect",)  # the batch report's: never needed to grade one submission
 
-    The versions are those this machine runs, so the autograder grades with what was tested here.
+
+def needed_oracles(exercises: list[Exercise]) -> set[str]:
+    """The oracle packages grading these exercises needs: those their hidden tests, public tests,
+    probes and stubs import, plus torch where a statement allows candidates to use it."""
+    needed: set[str] = set()
+    for exercise in exercises:
+        for path in sorted(exercise.root.rglob("*.py")):
+            needed |= {ORACLE_PACKAGES[m] for m in _imported_modules(path) if m in ORACLE_PACKAGES}
+        statement = exercise.statement.read_text(encoding="utf-8") if exercise.statement.is_file() else ""
+        if "torch" in statement.lower():
+            needed.add("torch")
+    return needed
+
+
+def _imported_modules(path: Path) -> set[str]:
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return set()  # a known-wrong variant may not even parse
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def judge_requirements(root: str = "nlp-grader", exercises: list[Exercise] | None = None) -> list[str]:
+    """``name==version`` for every package grading needs, found from the installed metadata.
+
+    With ``exercises``, the oracle packages (torch, scikit-learn, scipy) are those they need
+    (:func:`needed_oracles`); without, all of them. The batch report's packages are left out. The
+    versions are those this machine runs, so the autograder grades with what was tested here.
     """
+    unneeded = set(REPORT_PACKAGES)
+    if exercises is not None:
+        unneeded |= set(ORACLE_PACKAGES.values()) - needed_oracles(exercises)
     pins: dict[str, str] = {}
     todo = [root]
     while todo:
@@ -146,7 +204,8 @@ def judge_requirements(root: str = "nlp-grader") -> list[str]:
         pins[name] = distribution.version
         for line in distribution.requires or []:
             requirement = Requirement(line)
-            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+            wanted = requirement.marker is None or requirement.marker.evaluate({"extra": ""})
+            if wanted and not (name == canonicalize_name(root) and canonicalize_name(requirement.name) in unneeded):
                 todo.append(requirement.name)
     del pins[canonicalize_name(root)]
     if pins.get("torch", TORCH_VERSION).split("+")[0] != TORCH_VERSION:
@@ -210,7 +269,7 @@ def _run(command: list[str], what: str, env: dict[str, str] | None = None) -> No
 def build_autograder(exercises: list[Exercise], output: Path, *, cache: Path, config: AutograderConfig,
                      echo: Echo = lambda _: None) -> Path:
     """Write ``autograder.zip``: scripts, config, the selected exercises and the wheelhouse."""
-    wheels = ensure_wheels(cache, judge_requirements(), echo)
+    wheels = ensure_wheels(cache, judge_requirements(exercises=exercises), echo)
     with tempfile.TemporaryDirectory(prefix="nlp-grader-zip-") as work:
         grader_wheel = build_grader_wheel(Path(work))
         members = [*_bank_members(exercises), *((w, f"wheelhouse/{w.name}") for w in sorted(wheels.glob("*.whl"))),
@@ -288,6 +347,19 @@ def run_autograder(config_path: Path, submission: Path, results: Path) -> Submis
     redacted = redact(result, Feedback(config.feedback))
     write_text_atomically(results, lambda fp: results_format.write(redacted, fp, visibility=config.visibility))
     return result
+
+
+def write_failure(results: Path, error: BaseException) -> None:
+    """Write a ``results.json`` that says the grader failed (score 0), and print the details for
+    the instructor; never raises (it runs while another error is on its way out)."""
+    message = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    traceback.print_exception(error, file=sys.stdout)  # Gradescope shows stdout to instructors only
+    try:
+        results.parent.mkdir(parents=True, exist_ok=True)
+        document = results_format.failure_json(message.splitlines()[0][:500] if message.strip() else "unknown error")
+        write_text_atomically(results, lambda fp: json.dump(document, fp, indent=2))
+    except Exception:  # noqa: BLE001 - run_autograder's shell fallback still writes one
+        traceback.print_exc(file=sys.stdout)
 
 
 def stage_submission(submission: Path, exercises: list[Exercise], staging: Path) -> Path:

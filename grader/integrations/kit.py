@@ -5,6 +5,12 @@ tests, a small ``conftest.py`` that hands those tests the candidate's file as th
 fixture, and a README with the time suggestion, the rules and how to submit. The public tests run
 with plain ``pytest``: the candidate needs neither nlp-grader nor any grader code.
 
+The bank's files are written for the bank's layout, where the statement is the exercise's
+``README.md`` and the public tests sit in ``tests/public``; in the kit the statement is
+``statements/<slug>.md`` and the tests ``tests/<slug>``. :func:`kit_text` rewrites those
+references in the stubs and public tests as they are copied, so that what a file tells the
+candidate to open or run exists in the kit.
+
 It never holds a hidden test, a probe, a reference solution or an oracle. They are not copied
 (the kit is built from an allow-list), and :func:`check_no_secrets` proves it on the written
 folder before a kit is handed over. The GitHub Classroom template reuses :func:`write_materials`.
@@ -92,10 +98,17 @@ def write_materials(exercises: list[Exercise], out: Path) -> list[Path]:
         if not exercise.statement.is_file() or not exercise.stub.is_file():
             raise BankError(f"{exercise.slug}: a kit needs README.md (the statement) and stub.py")
         written.append(_copy(exercise.statement, out / "statements" / f"{exercise.slug}.md"))
-        written.append(_copy(exercise.stub, out / exercise.file))
+        written.append(_write(out / exercise.file, kit_text(exercise, exercise.stub.read_text(encoding="utf-8"))))
         for test in public_tests(exercise):
-            written.append(_copy(test, out / "tests" / exercise.slug / test.name))
+            text = kit_text(exercise, test.read_text(encoding="utf-8"))
+            written.append(_write(out / "tests" / exercise.slug / test.name, text))
     return written
+
+
+def kit_text(exercise: Exercise, text: str) -> str:
+    """A stub's or public test's text with the bank's paths replaced by the kit's: the statement
+    (``README.md``) is ``statements/<slug>.md``, the public tests (``tests/public``) ``tests/<slug>``."""
+    return text.replace("README.md", f"statements/{exercise.slug}.md").replace("tests/public", f"tests/{exercise.slug}")
 
 
 def public_tests(exercise: Exercise) -> list[Path]:
@@ -149,12 +162,20 @@ def kit_readme(exercises: list[Exercise], *, submit: str | None = None, rules: s
         "## Rules",
         "",
         (rules or DEFAULT_RULES).rstrip(),
+        *forbidden_rules(exercises),
         "",
         "## How to submit",
         "",
         how_to_submit,
         "",
     ])
+
+
+def forbidden_rules(exercises: list[Exercise]) -> list[str]:
+    """One rule per exercise that forbids APIs (exercise.toml's ``forbidden``), as the grader enforces it."""
+    return [f"- Forbidden in `{e.file}`: " + ", ".join(f"`{name}`" for name in e.forbidden)
+            + ". A test of a function that uses one of them (or hides which API it calls) scores 0."
+            for e in exercises if e.forbidden]
 
 
 def exercise_table(exercises: list[Exercise]) -> str:

@@ -14,8 +14,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from grader.errors import SandboxCrashed, SandboxMemory, SandboxTimeout, SandboxUnavailable
+from grader.errors import AnswerTooLarge, SandboxCrashed, SandboxMemory, SandboxTimeout, SandboxUnavailable
+from grader.judge import budget
 from grader.judge.cache import OracleCache
+from grader.judge.forbidden import ForbiddenWatch
 from grader.judge.proxy import SubmissionProxy
 from grader.judge.remote import MissingFunction, SubmissionLoadError, remote_of
 from grader.judge.seeds import case_rng
@@ -23,6 +25,7 @@ from grader.results import Outcome, TestResult
 
 MESSAGE_CHARS = 2000
 SANDBOX_OUTCOMES = (
+    (AnswerTooLarge, Outcome.ERROR),  # refused unread: the judge's work on an answer is capped
     (SandboxTimeout, Outcome.TIMEOUT),
     (SandboxMemory, Outcome.MEMORY),
     (SandboxCrashed, Outcome.CRASHED),
@@ -96,6 +99,7 @@ class JudgePlugin:
         self._first_failure: dict[str, BaseException] = {}
         self._output: list[str] = []
         self._started = 0.0
+        self.watch: ForbiddenWatch | None = None  # set by the runner when the exercise forbids APIs
 
     def record_output(self, text: str) -> None:
         """Called by the proxy after every request with what the candidate printed."""
@@ -143,6 +147,9 @@ class JudgePlugin:
 
     def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
         self._output, self._started = [], time.monotonic()
+        budget.reset()  # no answer of an earlier test is charged for this test's work
+        if self.watch is not None:
+            self.watch.begin_test()
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         """Load the submission, now that the tests are collected; if it could not be loaded, list the
@@ -174,6 +181,8 @@ class JudgePlugin:
             self._first_failure[item.nodeid] = call.excinfo.value
         if call.when == "teardown":
             self.results.append(self._result(item, self._first_failure.get(item.nodeid)))
+            if self.watch is not None:
+                self.watch.end_test()
         return brief_report(item, call)
 
     def _result(self, item: pytest.Item, failure: BaseException | None) -> TestResult:

@@ -12,7 +12,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from grader.errors import SandboxCrashed
+from grader.errors import AnswerTooLarge, SandboxCrashed
+from grader.judge import budget
+from grader.judge.forbidden import ForbiddenWatch
 from grader.judge.remote import MissingFunction, RemoteError, raise_remote
 from grader.sandbox import wire
 from grader.sandbox.base import SandboxSession
@@ -28,8 +30,10 @@ class SubmissionProxy:
         probes: str | None = None,
         on_output: Callable[[str], None] | None = None,
         default_timeout: float | None = None,
+        watch: ForbiddenWatch | None = None,
     ) -> None:
         self._session = session
+        self._watch = watch  # forbidden APIs: what each test touches, what the trap saw
         self._module = module
         self._probes = probes
         self._on_output = on_output or (lambda _text: None)
@@ -52,6 +56,7 @@ class SubmissionProxy:
         response = self._exchange(message, args, kwargs, None)
         value = self._decode(response.get("value"))
         args_after, kwargs_after = self._decode(response.get("args")), self._decode(response.get("kwargs"))
+        self._charge()
         if not isinstance(args_after, list) or not isinstance(kwargs_after, dict):
             raise SandboxCrashed("the sandbox did not return the call's arguments")
         return value, args_after, kwargs_after
@@ -71,22 +76,35 @@ class SubmissionProxy:
         timeout: float | None = None,
     ) -> Any:
         """Send a request with encoded arguments and return the decoded value."""
-        return self._decode(self._exchange(message, args, kwargs, timeout).get("value"))
+        value = self._decode(self._exchange(message, args, kwargs, timeout).get("value"))
+        self._charge()
+        return value
 
     # -- internals -----------------------------------------------------------------------------
 
     def _exchange(self, message: dict, args: Any, kwargs: dict | None, timeout: float | None) -> dict:
         message = dict(message, args=wire.encode(list(args)), kwargs=wire.encode(dict(kwargs or {})))
         started = time.monotonic()
+        self._allowed = timeout or self._default_timeout or self._session.limits.call_seconds
+        self._started = started
+        op, name = str(message.get("op")), str(message.get("name"))
+        if self._watch is not None:
+            self._watch.touch(op, name)
         try:
             response = self._session.request(message, timeout or self._default_timeout)
         finally:
             self.last_call_seconds = time.monotonic() - started
             self._on_output(self._session.output.take())
+        if self._watch is not None:
+            self._watch.observed(response.get("forbidden"), op, name)
         if response.get("ok") is True:
             return response
         self._raise_error(response.get("error"), str(message.get("name")))
         raise AssertionError("unreachable")
+
+    def _charge(self) -> None:
+        """The answer is decoded: what the judge spent reading it counts against the call."""
+        budget.start(self._allowed, time.monotonic() - self._started)
 
     def _raise_error(self, error: Any, name: str) -> None:
         remote = RemoteError.from_wire(error)
@@ -95,15 +113,19 @@ class SubmissionProxy:
             raise MissingFunction(remote.message[:200] or name)
         if kind == "exception":
             raise_remote(remote)
-        self._session.kill()
-        raise SandboxCrashed(f"the sandbox could not serve the request: {remote.summary()}")
+        failure = SandboxCrashed(f"the sandbox could not serve the request: {remote.summary()}")
+        self._session.kill(failure)
+        raise failure
 
     def _decode(self, data: Any) -> Any:
         try:
             return wire.decode(data, self._handle)
+        except wire.LimitExceeded as exc:
+            raise AnswerTooLarge(f"the answer is refused: it is a {exc}") from None
         except wire.ProtocolError as exc:
-            self._session.kill()
-            raise SandboxCrashed(f"the sandbox sent an invalid value: {exc}") from None
+            failure = SandboxCrashed(f"the sandbox sent an invalid value: {exc}")
+            self._session.kill(failure)
+            raise failure from None
 
     def _handle(self, handle_id: int, type_name: str) -> Handle:
         return Handle(self, handle_id, type_name)

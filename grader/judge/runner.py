@@ -13,6 +13,7 @@ import pytest
 
 from grader.bank import Exercise
 from grader.errors import BankTestsBroken, SandboxCrashed, SandboxFailure, SandboxMemory, SandboxTimeout
+from grader.judge.forbidden import ForbiddenWatch
 from grader.judge.plugin import JudgePlugin
 from grader.judge.proxy import SubmissionProxy
 from grader.judge.remote import RemoteError, SubmissionLoadError
@@ -36,17 +37,21 @@ def run_exercise(
     """Load the submission for ``exercise`` into the session and run the hidden tests under ``limits``."""
     started = time.monotonic()
     module = Path(exercise.file).stem
+    session.new_exercise()  # no strike from an earlier exercise counts against this one
+    watch = _watch(exercise, submitted)
     plugin = JudgePlugin(None, seed)
 
     def load() -> None:
         # The plugin calls this once the hidden tests are collected: importing them (and their
         # oracle libraries) overlaps the start of the sandbox, which the backend may have begun.
-        plugin.load_error = _load(exercise, submitted, session, module, limits.load_seconds)
+        plugin.load_error = _load(exercise, submitted, session, module, limits.load_seconds, watch)
         if plugin.load_error is None:
             probes = f"probes_{exercise.slug}" if exercise.probes else None
             plugin.proxy = SubmissionProxy(
-                session, module, probes, on_output=plugin.record_output, default_timeout=limits.call_seconds
+                session, module, probes, on_output=plugin.record_output, default_timeout=limits.call_seconds,
+                watch=watch,
             )
+            plugin.watch = watch
         session.budget_deadline = time.monotonic() + limits.submission_seconds
 
     plugin.loader = load
@@ -58,6 +63,8 @@ def run_exercise(
         raise plugin.fault  # the grader's own failure while loading (no sandbox...), not the candidate's
     if plugin.problems:
         raise BankTestsBroken(f"{exercise.slug}: tests could not be collected:\n" + "\n".join(plugin.problems))
+    if watch is not None:
+        watch.apply(plugin.results)
     return ExerciseResult(
         slug=exercise.slug,
         title=exercise.title,
@@ -69,14 +76,25 @@ def run_exercise(
     )
 
 
+def _watch(exercise: Exercise, submitted: SourceFile) -> ForbiddenWatch | None:
+    """The exercise's forbidden APIs, found in the source (None when it forbids nothing)."""
+    if not exercise.forbidden or submitted.problem:
+        return None
+    probes = exercise.probes.read_text(encoding="utf-8") if exercise.probes else None
+    return ForbiddenWatch(exercise.forbidden, exercise.parts, submitted.source, probes)
+
+
 def _load(
-    exercise: Exercise, submitted: SourceFile, session: SandboxSession, module: str, seconds: float
+    exercise: Exercise, submitted: SourceFile, session: SandboxSession, module: str, seconds: float,
+    watch: ForbiddenWatch | None = None,
 ) -> SubmissionLoadError | None:
     """Load the candidate's module (and the exercise's probes); a failure becomes a verdict."""
     if submitted.problem:
         return SubmissionLoadError(f"{exercise.file}: {submitted.problem}")
     try:
-        response = session.load(module, submitted.source, exercise.file, seconds)
+        response = session.load(module, submitted.source, exercise.file, seconds, forbidden=exercise.forbidden)
+        if watch is not None:
+            watch.observed(response.get("forbidden"), "load", module)
         if not response.get("ok"):
             return _load_failure(exercise, RemoteError.from_wire(response.get("error")))
         if exercise.probes is not None:

@@ -21,6 +21,16 @@ the fraction of points earned: with integer points the unit is usually 1, a 3-po
 three entries, and the reporter's "tests passed" line reads as points earned. The test's points
 sit on its first entry (the others score 0), so the reporter's sum adds exactly our numbers.
 The table still multiplies in floating point: 57/100*100 prints as 56.99999999999999.
+
+What the student sees. The reporter's log prints ``✅ name`` or ``❌ name`` for ``pass`` and
+``fail`` entries, and ``Error: <message>`` for ``error`` entries, never a ``fail`` entry's
+message. So every entry that lost points carries a short reason (at the chosen feedback level:
+"wrong answer" at ``summary``, the message itself at ``full``) in its ``message``; an entry whose
+code raised, ran out of time or memory, crashed, or whose file does not load is ``error`` (its
+message names the test, since the reporter prints the message alone); a wrong answer stays
+``fail``, and its name ends with the reason, which is all the reporter shows of it. A submission
+with a file that does not load has the runner status ``error``, not ``fail``.
+Parametrised tests keep their parameters in the name (``[case-3]``), so that their rows differ.
 """
 
 from __future__ import annotations
@@ -32,10 +42,12 @@ from fractions import Fraction
 from typing import Any, TextIO
 
 from grader.reports.gradescope import display_name
-from grader.results import ExerciseResult, Outcome, SubmissionResult, TestResult
+from grader.results import OUTCOME_HINTS, ExerciseResult, Feedback, Outcome, SubmissionResult, TestResult
 
 VERSION = 1
 MESSAGE_CHARS = 300
+REASON_CHARS = 100  # in a failing entry's name
+AS_ERROR = {Outcome.ERROR, Outcome.TIMEOUT, Outcome.MEMORY, Outcome.CRASHED}
 # The reporter reads the result from one environment variable, and Linux caps a single
 # environment string at 128 KiB (MAX_ARG_STRLEN); stay well under it.
 MAX_ENCODED_BYTES = 96 * 1024
@@ -80,9 +92,9 @@ def runner_result(result: SubmissionResult, *, granularity: str = "unit") -> dic
     elif unit is None or granularity == "test":
         # Points that share no reasonable unit: keep the grade exact (one entry per test) and let
         # the reporter's table, which counts entries, be approximate.
-        entries = [_entry(e, t, 1, 1, t.passed) for e, t in weighted]
+        entries = [_entry(e, t, 1, 1, t.passed, result.feedback) for e, t in weighted]
     else:
-        entries = [entry for e, t in weighted for entry in _split(e, t, unit)]
+        entries = [entry for e, t in weighted for entry in _split(e, t, unit, result.feedback)]
     return {
         "version": VERSION,
         "status": status(result),
@@ -92,8 +104,9 @@ def runner_result(result: SubmissionResult, *, granularity: str = "unit") -> dic
 
 
 def status(result: SubmissionResult) -> str:
-    """``pass`` when every point was earned, ``error`` when nothing could be graded, else ``fail``."""
-    if not any(e.tests for e in result.exercises):
+    """``pass`` when every point was earned; ``error`` when nothing could be graded or a file does
+    not load; else ``fail``."""
+    if not any(e.tests for e in result.exercises) or any(e.load_error for e in result.exercises):
         return "error"
     return "pass" if result.score >= result.max_score else "fail"
 
@@ -110,23 +123,31 @@ def points_unit(values: list[float]) -> Fraction | None:
     return Fraction(math.gcd(*(int(f * denominator) for f in fractions)), denominator)
 
 
-def _split(exercise: ExerciseResult, test: TestResult, unit: Fraction) -> list[dict[str, Any]]:
+def _split(exercise: ExerciseResult, test: TestResult, unit: Fraction, feedback: Feedback) -> list[dict[str, Any]]:
     count = int(Fraction(test.max_points).limit_denominator(1000) / unit)
     earned = int(Fraction(test.points).limit_denominator(1000) / unit)
-    return [_entry(exercise, test, i, count, i <= earned) for i in range(1, count + 1)]
+    return [_entry(exercise, test, i, count, i <= earned, feedback) for i in range(1, count + 1)]
 
 
-def _entry(exercise: ExerciseResult, test: TestResult, index: int, count: int, passed: bool) -> dict[str, Any]:
+def _entry(exercise: ExerciseResult, test: TestResult, index: int, count: int, passed: bool,
+           feedback: Feedback = Feedback.FULL) -> dict[str, Any]:
     name = f"{exercise.slug}: {display_name(test)}"[:150]
     if count > 1:
         name += f" ({index}/{count})"
     first = index == 1
+    # Only the first unit of a test carries the details, so a log does not repeat them.
+    repeated = bool(exercise.load_error) and test is not exercise.tests[0]  # the first test says it
+    reason = "" if passed or not first or repeated else reason_text(exercise, test, feedback)
+    state = "pass" if passed else "error" if reason and _is_error(exercise, test) else "fail"
+    if state == "fail" and reason:
+        name += f" - {reason[:REASON_CHARS]}"  # all the reporter prints of a failing entry
+    elif repeated and first:
+        name += " - not run: the file does not load"
     return {
         "name": name,
-        "status": "pass" if passed else "fail",
+        "status": state,
         "score": _number(test.points) if first else 0,
-        # Only the first unit of a test carries the details, so a log does not repeat them.
-        "message": _message(exercise, test) if first else "",
+        "message": (f"{name}: {reason}" if state == "error" else reason)[:MESSAGE_CHARS],
         "test_code": "",  # the reporter prints it as code: hidden tests' code is not shown
         "filename": _filename(exercise),
         "line_no": 0,  # 0 tells the reporter there is no line to show
@@ -136,18 +157,31 @@ def _entry(exercise: ExerciseResult, test: TestResult, index: int, count: int, p
 
 def _exercise_entry(exercise: ExerciseResult) -> dict[str, Any]:
     full = exercise.score >= exercise.max_score
-    return {"name": f"{exercise.slug}: {exercise.title}", "status": "pass" if full else "fail",
-            "score": _number(exercise.score), "message": exercise.load_error[:MESSAGE_CHARS],
+    name = f"{exercise.slug}: {exercise.title}"
+    state = "pass" if full else "error" if exercise.load_error else "fail"
+    message = f"{name}: does not load: {exercise.load_error}" if exercise.load_error else ""
+    return {"name": name, "status": state, "score": _number(exercise.score), "message": message[:MESSAGE_CHARS],
             "test_code": "", "filename": _filename(exercise), "line_no": 0,
             "execution_time": f"{exercise.duration:.3f}s"}
 
 
-def _message(exercise: ExerciseResult, test: TestResult) -> str:
+def reason_text(exercise: ExerciseResult, test: TestResult, feedback: Feedback = Feedback.FULL) -> str:
+    """Why a test lost points, on one line, as much as the (already redacted) result reveals:
+    the outcome's hint at ``summary``, the message at ``full``, and at ``none`` only why a file
+    does not load (the candidate's own error, which reveals nothing of the tests)."""
     if test.outcome is Outcome.PASSED:
         return ""
-    detail = exercise.load_error or test.message
-    text = f"{test.outcome.value}: {detail}" if detail else test.outcome.value
-    return text[:MESSAGE_CHARS]
+    if exercise.load_error:
+        detail = f"does not load: {exercise.load_error}"
+    elif feedback is Feedback.NONE:
+        return ""
+    else:
+        detail = test.message or OUTCOME_HINTS.get(test.outcome, "") or test.outcome.value
+    return " ".join(detail.split())[:MESSAGE_CHARS]
+
+
+def _is_error(exercise: ExerciseResult, test: TestResult) -> bool:
+    return bool(exercise.load_error) or test.outcome in AS_ERROR
 
 
 def _filename(exercise: ExerciseResult) -> str:

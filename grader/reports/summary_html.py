@@ -1,9 +1,16 @@
-"""``report.html``: a batch's report for people, in one self-contained HTML5 file.
+"""``report.html``: a batch's report for a hiring team, in one self-contained HTML5 file.
 
-Sections: the batch (seed, grader version, sandboxes, counts), a sortable leaderboard, the score
-distribution per exercise (inline SVG histograms), the pass rate of every hidden test across the
-graded candidates (a test nobody passes may be too hard, or broken), and each candidate's details
-with failure messages and captured output.
+Sections, in the order a decision is made: the batch (seed, grader version, sandboxes, counts by
+verdict), the leaderboard (ranked by score, ties by name; sortable; with each candidate's verdict,
+similarity flag and the reviewers' decision and note), the interviews (with ``--scorecards``),
+one section per candidate in ranking order (:mod:`grader.reports.html_candidates`: the code,
+syntax-highlighted, beside why each test failed), the similarity flags
+(:mod:`grader.reports.html_similarity`), the score distribution per exercise (inline SVG
+histograms), and, folded, the pass rate of every hidden test across the graded candidates (a test
+nobody passes may be too hard, or broken).
+
+Printing opens every folded section (a ``beforeprint`` handler, and ``::details-content`` where
+the browser has it), repeats table headers on each page and never cuts a row or a sticky header.
 
 Candidate names, messages and output are hostile: every piece of text goes through :func:`esc`
 (HTML-escaped, control characters removed, capped). As a second wall, a Content-Security-Policy
@@ -15,18 +22,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import html
-import re
-from collections.abc import Iterable
 from typing import TextIO
 
-from grader.results import ExerciseResult, SubmissionResult, TestResult
-from grader.summary import BINS, BatchSummary, Row, Status, TestStat
+from grader.reports import code_view, html_candidates, html_similarity
+from grader.reports import interview as interviews
+from grader.reports.html_text import esc
+from grader.summary import BINS, BatchSummary, Row, Status, TestStat, Verdict
 
-TEXT_CHARS = 4000  # per message or output in the report; the JSON files keep everything
 CELL_CHARS = 160
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-STATUS_LABELS = {Status.INFRASTRUCTURE_ERROR: "infrastructure error"}
 NUM, FLAGGED = ' class="num"', ' class="flagged"'
 
 SCRIPT = """\
@@ -84,6 +87,15 @@ SCRIPT = """\
     if (initial[0]) { sortTable(table, initial[0], initial[1] === "desc"); }
   }
   document.querySelectorAll("table.sortable").forEach(wire);
+  /* Printing: every folded section open, then as it was. */
+  var reopened = [];
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("details:not([open])").forEach(function (d) { d.open = true; reopened.push(d); });
+  });
+  window.addEventListener("afterprint", function () {
+    reopened.forEach(function (d) { d.open = false; });
+    reopened = [];
+  });
   var asked = /sort=([A-Za-z0-9_-]+):(asc|desc)/.exec(window.location.hash);
   if (asked) { sortTable(document.getElementById("leaderboard"), asked[1], asked[2] === "desc"); }
   document.body.setAttribute("data-ready", "1");
@@ -123,8 +135,62 @@ details.candidate summary { cursor: pointer; font-weight: 600; }
 pre { white-space: pre-wrap; overflow-wrap: anywhere; background: #f5f6f8; padding: 6px 8px; margin: 4px 0;
       max-height: 240px; overflow: auto; font-size: 12px; }
 .outcome-passed { color: #1a7f37; } .outcome-failed, .outcome-missing, .outcome-not-implemented { color: var(--warn); }
-.outcome-error, .outcome-timeout, .outcome-memory, .outcome-crashed { color: var(--bad); }
+.outcome-error, .outcome-timeout, .outcome-memory, .outcome-crashed, .outcome-forbidden { color: var(--bad); }
 footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
+#leaderboard thead th { position: sticky; top: 0; background: #fff; z-index: 1; box-shadow: 0 1px 0 var(--line); }
+.verdict { font-weight: 600; } .verdict.verdict-graded { color: #1a7f37; }
+.verdict.verdict-not-attempted, .verdict.verdict-does-not-load { color: var(--warn); }
+.verdict.verdict-timed-out, .verdict.verdict-invalid, .verdict.verdict-infrastructure-error,
+.verdict.verdict-pending { color: var(--bad); }
+tr.verdict-not-attempted td, tr.verdict-does-not-load td { background: #fffaf0; }
+tr.verdict-timed-out td, tr.verdict-invalid td { background: #fff8e5; }
+tr.verdict-infrastructure-error td, tr.verdict-pending td { background: #fdecea; }
+td.flagged-similar { color: var(--bad); font-weight: 600; }
+.badge { display: inline-block; font-size: 12px; font-weight: 600; border-radius: 4px; padding: 0 6px;
+         margin-left: 4px; background: #eef1f6; }
+.badge.flag { background: #fdecea; color: var(--bad); }
+.decision-advance { color: #1a7f37; } .decision-reject { color: var(--bad); } .decision-hold { color: var(--warn); }
+.badge.decision-advance { background: #e6f4ea; } .badge.decision-reject { background: #fdecea; }
+.badge.decision-hold { background: #fff4d6; }
+details.candidate summary .rank { color: var(--muted); } details.candidate summary .verdict { margin-left: 6px; }
+details.candidate summary .score { margin-left: 6px; font-variant-numeric: tabular-nums; }
+p.hint, p.meta { color: var(--muted); font-size: 13px; } p.reviewer.empty { color: var(--muted); }
+p.one-line { margin: 4px 0; } p.load-error { color: var(--bad); }
+div.similar { background: #fdf3f2; border: 1px solid #f1c5c0; padding: 4px 10px; margin: 6px 0; }
+div.similar ul { margin: 2px 0; }
+.side-by-side { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 12px; align-items: start; }
+.code-pane, .tests-pane, .code-only { min-width: 0; }
+p.file { margin: 4px 0; font-family: ui-monospace, monospace; font-size: 12px; }
+p.tests-title { font-weight: 600; margin: 4px 0; }
+ol.failures { padding-left: 20px; margin: 0; } li.failure { margin: 0 0 6px; overflow-wrap: anywhere; }
+.outcome.bad { color: var(--bad); font-weight: 600; } .outcome.warn { color: var(--warn); font-weight: 600; }
+.points { color: var(--muted); font-variant-numeric: tabular-nums; }
+.code pre { max-height: 420px; margin: 0; font-size: 12px; white-space: pre; overflow: auto; }
+.code span.linenos { color: var(--muted); background: #eef1f6; padding: 0 6px 0 2px; margin-right: 6px;
+                     user-select: none; }
+.code .hll { background: #ffe9a8; }
+.compare { display: grid; grid-template-columns: 1fr 1fr; gap: 10px; }
+.compare .pane { min-width: 0; } pre.marked { max-height: 480px; white-space: pre; overflow: auto; }
+pre.marked mark { background: #ffd9d4; } pre.marked .ln { color: var(--muted); user-select: none; }
+section#tests > details > summary { cursor: pointer; font-weight: 600; }
+@page { margin: 12mm; }
+@media print {
+  body { max-width: none; padding: 0; font-size: 10pt; }
+  #leaderboard thead th { position: static; box-shadow: none; }
+  thead { display: table-header-group; }
+  tr, li.failure, p.one-line, .badge { break-inside: avoid; }
+  h2, h3, h4, summary { break-after: avoid; }
+  details::details-content { content-visibility: visible; display: contents; }
+  details > summary { list-style: none; }
+  details.candidate { break-before: page; border: 0; padding: 0; }
+  pre, .code pre, pre.marked { max-height: none; overflow: visible; white-space: pre-wrap; }
+  .side-by-side, .compare { display: block; }
+  th button { pointer-events: none; } th[aria-sort] button::after { content: ""; }
+  #leaderboard th[data-key="sandbox"], #leaderboard td.sandbox, #leaderboard th[data-key="message"],
+  #leaderboard td.message.why { display: none; }
+  td.message { max-width: none; min-width: 5em; overflow-wrap: normal; }
+  a { color: inherit; text-decoration: none; }
+}
 """
 
 
@@ -135,15 +201,19 @@ def write(summary: BatchSummary, fp: TextIO) -> None:
 
 def render(summary: BatchSummary) -> str:
     """The whole document, as a string."""
-    sections = [_header(summary), _leaderboard(summary), _charts(summary), _test_rates(summary),
-                _candidates(summary)]
+    panel = summary.interview
+    sections = [_header(summary), _leaderboard(summary), interviews.section(panel) if panel else "",
+                html_candidates.section(summary), html_similarity.section(summary), _charts(summary),
+                _test_rates(summary)]
     version = esc(summary.settings.grader_version)
     return "".join([
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n",
         f'<meta http-equiv="Content-Security-Policy" content="{content_security_policy()}">\n',
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n',
         f'<meta name="generator" content="nlp-grader {version}">\n',
-        "<title>nlp-grader batch report</title>\n<style>\n", STYLE, "</style>\n</head>\n",
+        "<title>nlp-grader batch report</title>\n<style>\n", STYLE, code_view.style(),
+        interviews.STYLE if panel else "",
+        "</style>\n</head>\n",
         f'<body data-seed="{summary.settings.seed}" data-grader-version="{version}">\n',
         *sections,
         f"<footer>nlp-grader {version} &middot; seed {summary.settings.seed} &middot; "
@@ -159,24 +229,28 @@ def content_security_policy() -> str:
             "base-uri 'none'; form-action 'none'")
 
 
-def esc(text: object, limit: int = TEXT_CHARS) -> str:
-    """Text made safe for HTML (element content and quoted attributes): escaped, cleaned and capped."""
-    value = _CONTROL.sub("\ufffd", str(text))
-    if len(value) > limit:
-        value = value[:limit] + f"\n[... {len(value) - limit} more characters in the JSON report]"
-    return html.escape(value, quote=True)
-
-
 # --- the batch ---------------------------------------------------------------------------------
 
 def _header(summary: BatchSummary) -> str:
     counts = summary.counts()
-    told = ", ".join(f"{n} {STATUS_LABELS.get(s, s)}" for s, n in counts.items() if n)
+    verdicts: dict[Verdict, int] = {}
+    for row in summary.rows:
+        verdict = summary.verdict(row)
+        verdicts[verdict] = verdicts.get(verdict, 0) + 1
+    told = ", ".join(f"{verdicts[v]} {v.label}" for v in Verdict if verdicts.get(v))
     exercises = "; ".join(f"{esc(e.title)} ({e.points:g} points)" for e in summary.exercises)
     sandboxes = ", ".join(summary.sandboxes()) or "none yet"
     items = [("Candidates", f"{len(summary.rows)}: {esc(told)}"), ("Exercises", exercises),
              ("Seed", str(summary.settings.seed)), ("Grader", f"nlp-grader {esc(summary.settings.grader_version)}"),
              ("Sandbox", esc(sandboxes)), ("Generated", esc(summary.generated_at))]
+    if summary.interview is not None:
+        items.append(("Ranking", esc(interviews.ranking_text(summary.interview))))
+    else:
+        items.append(("Ranking", "by total score, best first; equal scores share a rank and are listed by name"))
+    if summary.similarity is not None:
+        flagged = len(summary.similarity.flagged())
+        items.append(("Similarity", f'<a href="#similarity">{flagged} pair(s) flagged</a>, '
+                                    f"{len(summary.similarity.known)} match(es) with a known solution"))
     parts = ["<header>\n<h1>nlp-grader batch report</h1>\n<dl class=\"meta\">\n"]
     parts += [f"<dt>{label}</dt><dd>{value}</dd>\n" for label, value in items]
     parts.append("</dl>\n")
@@ -185,42 +259,74 @@ def _header(summary: BatchSummary) -> str:
                      "command to grade the pending candidates.</p>\n")
     if len(summary.sandboxes()) > 1:
         parts.append('<p class="notice">Candidates were graded in different sandboxes; compare with care.</p>\n')
+    for problem in summary.decisions.problems if summary.decisions else []:
+        parts.append(f'<p class="notice">{esc(problem, 600)}</p>\n')
     return "".join(parts) + "</header>\n"
 
 
 # --- leaderboard --------------------------------------------------------------------------------
 
 def _leaderboard(summary: BatchSummary) -> str:
-    heads = [("rank", "number", "#"), ("candidate", "text", "Candidate"), ("status", "text", "Status")]
+    heads = [("rank", "number", "#"), ("candidate", "text", "Candidate"), ("status", "text", "Verdict")]
     heads += [(f"ex-{e.slug}", "number", f"{e.title} (/{e.points:g})") for e in summary.exercises]
-    heads += [("total", "number", f"Total (/{summary.max_score:g})"), ("percent", "number", "%"),
-              ("sandbox", "text", "Sandbox"), ("message", "text", "Message")]
+    heads += [("total", "number", f"Total (/{summary.max_score:g})"), ("percent", "number", "%")]
+    heads += interviews.leaderboard_heads(summary.interview) if summary.interview else []
+    heads += [("sandbox", "text", "Sandbox"), ("similarity", "number", "Similar code"),
+              ("decision", "text", "Decision"), ("note", "text", "Note"), ("message", "text", "Message")]
     header = "".join(
         f'<th data-key="{esc(key)}" data-type="{kind}"{NUM if kind == "number" else ""}>'
         f'<button type="button">{esc(label)}</button></th>' for key, kind, label in heads)
     rows = "".join(_leaderboard_row(order, row, summary) for order, row in enumerate(summary.rows))
     return ('<section id="leaderboard-section">\n<h2>Leaderboard</h2>\n'
-            '<table id="leaderboard" class="sortable" data-initial-sort="percent:desc">\n'
+            f'<table id="leaderboard" class="sortable" data-initial-sort="{_initial_sort(summary)}">\n'
             f"<thead><tr>{header}</tr></thead>\n<tbody>\n{rows}</tbody>\n</table>\n</section>\n")
 
 
 def _leaderboard_row(order: int, row: Row, summary: BatchSummary) -> str:
     result = row.result
+    verdict = summary.verdict(row)
     cells = [
         _num_cell(row.rank, "" if row.rank is None else str(row.rank)),
-        f'<td data-value="{esc(row.candidate, CELL_CHARS)}"><a href="#c-{esc(row.key)}">'
-        f"{esc(row.candidate, CELL_CHARS)}</a></td>",
-        f'<td class="status" data-value="{esc(row.status)}">{esc(STATUS_LABELS.get(row.status, row.status))}</td>',
+        f'<td data-value="{esc(row.name, CELL_CHARS)}"><a href="#c-{esc(row.key)}">'
+        f"{esc(row.name, CELL_CHARS)}</a></td>",
+        f'<td class="verdict verdict-{verdict}" data-value="{esc(verdict)}">{esc(verdict.label)}</td>',
     ]
     cells += [_num_cell(row.points(e.slug), _points(row.points(e.slug))) for e in summary.exercises]
     cells.append(_num_cell(result.score if result else None, _points(result.score if result else None)))
     cells.append(_percent_cell(result.percent if result else None))
+    if summary.interview is not None:
+        cells.append(interviews.leaderboard_cells(summary.interview, row.key))
     sandbox = result.sandbox if result else ""
-    cells.append(f'<td data-value="{esc(sandbox)}">{esc(sandbox)}</td>')
+    cells.append(f'<td class="sandbox" data-value="{esc(sandbox)}">{esc(sandbox)}</td>')
+    cells.append(_similarity_cell(row, summary))
+    decision = row.decision.decision if row.decision else ""
+    note = " ".join(row.decision.note.split()) if row.decision else ""
+    cells.append(f'<td class="decision-{esc(decision)}" data-value="{esc(decision, 40)}">{esc(decision, 40)}</td>')
+    cells.append(f'<td class="message" data-value="{esc(note, CELL_CHARS)}">{esc(note, CELL_CHARS)}</td>')
     message = " ".join(row.message.split())
-    cells.append(f'<td class="message" data-value="{esc(message, CELL_CHARS)}">{esc(message, CELL_CHARS)}</td>')
+    cells.append(f'<td class="message why" data-value="{esc(message, CELL_CHARS)}">{esc(message, CELL_CHARS)}</td>')
     return (f'<tr data-order="{order}" data-candidate="{esc(row.candidate, CELL_CHARS)}" '
-            f'class="status-{esc(row.status)}">{"".join(cells)}</tr>\n')
+            f'class="status-{esc(row.status)} verdict-{verdict}">{"".join(cells)}</tr>\n')
+
+
+def _similarity_cell(row: Row, summary: BatchSummary) -> str:
+    report = summary.similarity
+    best = report.best(row.key) if report else None
+    known = report.known_for(row.key) if report else []
+    if best is None and not known:
+        return '<td class="num" data-value=""></td>'
+    parts = []
+    if best is not None:
+        other = summary.row(best.other(row.key))
+        parts.append(f"{100 * best.score:.0f}% {esc(other.name if other else best.other(row.key), CELL_CHARS)}")
+    parts += [("= " if m.identical else f"{100 * m.share:.0f}% ") + esc(m.source) for m in known]
+    value = max([best.score if best else 0.0] + [1.0 if m.identical else m.share for m in known])
+    return (f'<td class="num flagged-similar" data-value="{value:.4f}" title="evidence to look at, not a verdict">'
+            f'&#9873; {"<br>".join(parts)}</td>')
+
+
+def _initial_sort(summary: BatchSummary) -> str:
+    return interviews.initial_sort(summary.interview) if summary.interview else "percent:desc"
 
 
 def _num_cell(value: float | None, text: str) -> str:
@@ -287,9 +393,11 @@ def _test_rates(summary: BatchSummary) -> str:
     header = "".join(f'<th data-key="{key}" data-type="{kind}"><button type="button">{label}</button></th>'
                      for key, kind, label in heads)
     rows = "".join(_test_row(order, stat) for order, stat in enumerate(stats))
+    flagged = sum(1 for stat in stats if stat.flag)
     return ('<section id="tests">\n<h2>Hidden tests: pass rate across graded candidates</h2>\n'
-            '<table id="test-rates" class="sortable">\n'
-            f"<thead><tr>{header}</tr></thead>\n<tbody>\n{rows}</tbody>\n</table>\n</section>\n")
+            f'<details><summary>{len(stats)} tests; {flagged} flagged for the bank\'s authors (nobody or everybody '
+            'passes)</summary>\n<table id="test-rates" class="sortable">\n'
+            f"<thead><tr>{header}</tr></thead>\n<tbody>\n{rows}</tbody>\n</table>\n</details>\n</section>\n")
 
 
 def _test_row(order: int, stat: TestStat) -> str:
@@ -304,67 +412,3 @@ def _test_row(order: int, stat: TestStat) -> str:
             f'<span class="label">{stat.passed}/{stat.graded} ({100 * rate:.0f}%)</span></td>'
             f'<td data-value="{esc(outcomes)}">{esc(outcomes)}</td>'
             f'<td data-value="{esc(flag)}">{esc(flag)}</td></tr>\n')
-
-
-# --- candidates ---------------------------------------------------------------------------------
-
-def _candidates(summary: BatchSummary) -> str:
-    blocks = "".join(_candidate(row) for row in sorted(summary.rows, key=lambda r: r.candidate))
-    return f'<section id="candidates">\n<h2>Candidates</h2>\n{blocks}</section>\n'
-
-
-def _candidate(row: Row) -> str:
-    result, record = row.result, row.record
-    score = f" &mdash; {result.score:g}/{result.max_score:g} ({result.percent:.1f}%)" if result else ""
-    parts = [f'<details class="candidate status-{esc(row.status)}" id="c-{esc(row.key)}">'
-             f"<summary>{esc(row.candidate, CELL_CHARS)} &mdash; {esc(STATUS_LABELS.get(row.status, row.status))}"
-             f"{score}</summary>\n"]
-    if row.message:
-        parts.append(f'<pre class="message">{esc(row.message)}</pre>\n')
-    if record is not None:
-        parts.append(_candidate_meta(row))
-    if record is not None and record.detail:
-        parts.append(f'<pre class="detail">{esc(record.detail)}</pre>\n')
-    if result is not None:
-        parts.extend(_exercise(exercise) for exercise in result.exercises)
-    return "".join(parts) + "</details>\n"
-
-
-def _candidate_meta(row: Row) -> str:
-    record = row.record
-    assert record is not None
-    links = ""
-    if row.result is not None:
-        links = (f' &middot; <a href="candidates/{esc(row.key)}/result.json">JSON</a>'
-                 f' &middot; <a href="candidates/{esc(row.key)}/junit.xml">JUnit XML</a>')
-    sandbox = _sandbox(row.result, record.sandbox)
-    return (f'<p class="meta">{esc(record.kind)} &middot; sandbox {esc(sandbox)} &middot; seed {record.seed} '
-            f"&middot; {record.duration:.1f} s &middot; {esc(record.started_at)}{links}</p>\n")
-
-
-def _sandbox(result: SubmissionResult | None, fallback: str) -> str:
-    return result.sandbox if result is not None else fallback
-
-
-def _exercise(exercise: ExerciseResult) -> str:
-    parts = [f"<h4>{esc(exercise.title)}: {exercise.score:g}/{exercise.max_score:g}</h4>\n"]
-    if exercise.load_error:
-        parts.append(f'<pre class="load-error">{esc(exercise.load_error)}</pre>\n')
-    parts.append('<table class="tests">\n')
-    parts.extend(_test(test, bool(exercise.load_error)) for test in exercise.tests)
-    return "".join(parts) + "</table>\n"
-
-
-def _test(test: TestResult, load_failed: bool) -> str:
-    outcome = test.outcome.value
-    details = _texts(test, load_failed)
-    return (f'<tr class="test outcome-{esc(outcome)}"><td class="outcome">{esc(outcome)}</td>'
-            f'<td class="num">{test.points:g}/{test.max_points:g}</td>'
-            f"<td>{esc(test.description or test.name)} <code>{esc(test.name)}</code>{details}</td></tr>\n")
-
-
-def _texts(test: TestResult, load_failed: bool) -> str:
-    """The message (unless it only repeats the load error) and the captured output."""
-    shown: Iterable[tuple[str, str]] = [("msg", "" if test.passed or load_failed else test.message),
-                                        ("output", test.output)]
-    return "".join(f'<pre class="{kind}">{esc(text)}</pre>' for kind, text in shown if text)

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import dataclasses
 import subprocess
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Any, Protocol
 
-from grader.errors import SandboxUnavailable
+from grader.errors import SandboxFailure, SandboxUnavailable
 from grader.limits import Limits
 from grader.sandbox.untrusted import clean_text
 
@@ -73,18 +74,24 @@ class RunningSandbox(Protocol):
 class SandboxSession(Protocol):
     """One submission's conversation with its sandbox, as the judge uses it."""
 
+    limits: Limits  # the session's limits (call_seconds is a call's default deadline)
     output: CapturedOutput  # what the candidate printed since the last take
     budget_deadline: float | None  # monotonic time when the exercise's budget runs out
     starts: int  # how many workers were started (a restart after a kill counts)
 
-    def load(self, module: str, source: str, filename: str, timeout: float | None = None) -> dict[str, Any]:
-        """Load a module into the worker; return the worker's response."""
+    def load(self, module: str, source: str, filename: str, timeout: float | None = None,
+             forbidden: Sequence[str] = ()) -> dict[str, Any]:
+        """Load a module into the worker, trapping the ``forbidden`` APIs; return the response."""
 
     def request(self, message: dict[str, Any], timeout: float | None = None) -> dict[str, Any]:
         """Send one request and return its response; raise a SandboxFailure if none comes."""
 
-    def kill(self) -> None:
-        """Kill the worker now; the next request starts a fresh one."""
+    def new_exercise(self) -> None:
+        """Another exercise begins: the strikes against the last one (kills, deaths) are cleared."""
+
+    def kill(self, reason: SandboxFailure | None = None) -> None:
+        """Kill the worker now; the next request starts a fresh one. With a ``reason`` the kill is
+        a strike against the exercise: after two, its remaining calls end at once."""
 
     def close(self) -> None:
         """End the session and make sure its worker is gone."""

@@ -10,11 +10,13 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import io
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from grader.errors import SandboxFailure
 from grader.limits import Limits
-from grader.sandbox import wire
+from grader.sandbox import bounds, wire
 from grader.sandbox.base import CapturedOutput, RunningSandbox
 
 
@@ -37,8 +39,10 @@ class FakeSession:
         self._worker = _worker_module().Worker()
         self._next_id = 0
 
-    def load(self, module: str, source: str, filename: str, timeout: float | None = None) -> dict:
-        return self.request({"op": "load", "module": module, "source": source, "filename": filename})
+    def load(self, module: str, source: str, filename: str, timeout: float | None = None,
+             forbidden: Sequence[str] = ()) -> dict:
+        return self.request({"op": "load", "module": module, "source": source, "filename": filename,
+                             "forbidden": list(forbidden)})
 
     def request(self, message: dict, timeout: float | None = None) -> dict:
         self._next_id += 1
@@ -47,10 +51,13 @@ class FakeSession:
         with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
             response = self._worker.handle(sent)
         self.output.add(printed.getvalue().encode())
-        return wire.parse_payload(wire.pack_frame(response)[wire.HEADER.size :])
+        return bounds.read_answer(wire.pack_frame(response)[wire.HEADER.size :])
 
-    def kill(self) -> None:
+    def kill(self, reason: SandboxFailure | None = None) -> None:
         self._worker = _worker_module().Worker()
+
+    def new_exercise(self) -> None:
+        pass
 
     def close(self) -> None:
         pass

@@ -16,6 +16,7 @@ references can never reach the image. See docs/docker.md.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import hashlib
 import os
 import platform
@@ -344,6 +345,55 @@ def _build_lines(stream: Iterator[dict[str, Any]]) -> Iterator[str]:
         text = chunk.get("stream", "").rstrip()
         if text:
             yield text
+
+
+# --- moving an image to a host without a registry or network ---------------------------------
+
+
+def save_image(target: Path, echo: Echo = _quiet) -> str:
+    """Write the expected sandbox image to ``target`` (a gzipped ``docker save`` tar); return its tag.
+
+    The file is written under a temporary name and renamed into place: never half there.
+    """
+    client = docker_client()
+    tag = expected_image_tag()
+    try:
+        image = client.images.get(tag)
+    except docker.errors.ImageNotFound:
+        raise ImageError(f"image {tag} is not here: run `grader image build` first") from None
+    echo(f"saving {tag} to {target}")
+    partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
+    try:
+        with gzip.open(partial, "wb", compresslevel=1) as fp:
+            for chunk in image.save(named=tag):
+                fp.write(chunk)
+        os.replace(partial, target)
+    except (OSError, docker.errors.DockerException, requests.RequestException) as exc:
+        raise ImageError(f"cannot save {tag} to {target}: {exc}") from None
+    finally:
+        partial.unlink(missing_ok=True)
+    return tag
+
+
+def load_image(source: Path, echo: Echo = _quiet) -> str:
+    """Load an image saved by :func:`save_image` (or ``docker save``); return the expected tag it holds.
+
+    It is refused, after loading, unless it holds the tag this grader expects: an image saved by
+    another version of the grader would run another worker.
+    """
+    client = docker_client()
+    expected = expected_image_tag()
+    echo(f"loading {source}")
+    try:
+        with source.open("rb") as fp:  # the engine reads gzip, bzip2 and xz tars alike
+            images = client.images.load(fp)
+    except (OSError, docker.errors.DockerException, requests.RequestException) as exc:
+        raise ImageError(f"cannot load {source}: {exc}") from None
+    tags = sorted(t for image in images for t in image.tags)
+    if expected not in tags:
+        raise ImageError(f"{source} holds {', '.join(tags) or 'no tagged image'}, not {expected}, the image this "
+                         "grader runs: save it from a grader of the same version (`grader image tag` tells)")
+    return expected
 
 
 def image_status() -> dict[str, str]:

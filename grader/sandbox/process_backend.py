@@ -6,10 +6,14 @@ Confinement, as far as an ordinary process allows:
   private temporary directory, with a scrubbed environment;
 * rlimits: address space, CPU time, file size, open files, no core dumps, and a process count
   once the worker runs as its own unprivileged user;
-* where ``unshare`` is allowed: no network (a new network namespace), a private process-id
-  namespace (the worker sees no host process, and killing it kills everything it started), and a
-  mount namespace where the bank, the references and other candidates' files are covered by
-  empty filesystems and the worker's home is a small private tmpfs;
+* memory and processes limited for the whole process tree, not only per process: a cgroup where
+  the grader can make one, else a watchdog (:mod:`grader.sandbox.tree_limits`);
+* where ``unshare`` is allowed: no network (a new network namespace), private System V IPC and
+  POSIX message queues, a private process-id namespace (the worker sees no host process, and
+  killing it kills everything it started), and a mount namespace where the bank, the
+  references, other candidates' files, the grader's own checkout (its ``.git`` holds every hidden
+  test) and every world-writable folder of the host are covered by empty filesystems, and the
+  worker's home is a small private tmpfs;
 * when the grader runs as root, the worker drops to a user id of its own (200000 and up) first.
 
 This is plainly weaker than the ``docker`` backend: the worker shares the host's kernel view,
@@ -29,6 +33,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -36,9 +41,12 @@ from grader.errors import SandboxUnavailable
 from grader.limits import Limits
 from grader.sandbox.base import ExitInfo
 from grader.sandbox.session import Session
+from grader.sandbox.tree_limits import TreeLimit, kill_tree
 
 WORKER = Path(__file__).with_name("worker.py")  # finds wire.py beside itself
-SHARED_TEMP = ("/tmp", "/var/tmp", "/dev/shm")  # covered in the worker's mount namespace
+# Covered in the worker's mount namespace, with every other world-writable folder found on the host
+# (shared_folders): a sandbox must neither leave files there for another nor read another's.
+SHARED_TEMP = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock", "/var/lock", "/dev/mqueue", "/run/shm")
 
 
 def runtime_paths(worker: Path) -> tuple[Path, ...]:
@@ -63,22 +71,26 @@ PASSED_THROUGH = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 class ProcessSandbox:
     """One confined worker process and its private directory."""
 
-    def __init__(self, process: subprocess.Popen[bytes], workdir: Path, marker: str) -> None:
+    def __init__(self, process: subprocess.Popen[bytes], workdir: Path, marker: str,
+                 tree: TreeLimit | None = None) -> None:
         self.process = process
         self.workdir = workdir
         self.marker = marker
+        self.tree = tree
 
     def kill(self) -> None:
-        """Kill the worker's process group, then any process that still carries its marker."""
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.process.pid, signal.SIGKILL)
+        """Kill the worker's process group and tree, then any process that still carries its marker."""
+        kill_tree(self.process.pid)
         _kill_marked(self.marker)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=5)
 
     def exit_info(self) -> ExitInfo:
-        """Status of the ended worker. rlimit exhaustion shows up as MemoryError, not here."""
+        """Status of the ended worker. One process over its rlimit raises MemoryError instead; the
+        whole tree over its memory is killed by its cgroup or watchdog, and reported here."""
         code = self.process.poll()
+        if self.tree is not None and self.tree.exceeded:
+            return ExitInfo(code, out_of_memory="memory" in self.tree.exceeded, detail=self.tree.exceeded)
         if code == -signal.SIGXCPU:
             return ExitInfo(code, detail="the sandbox used up its CPU-time limit")
         return ExitInfo(code)
@@ -89,6 +101,8 @@ class ProcessSandbox:
             with contextlib.suppress(OSError):
                 if stream is not None:
                     stream.close()
+        if self.tree is not None:
+            self.tree.stop()
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
@@ -103,9 +117,11 @@ class ProcessBackend:
     name = "process"
 
     def __init__(self, hide: Sequence[Path] = (), worker: Path = WORKER) -> None:
-        self.hide = [Path(p).resolve() for p in hide]
         self.worker = worker
         self.runtime = runtime_paths(worker)
+        # Whatever the caller hides, the grader's own repository is hidden too: its .git holds
+        # every hidden test and reference, whichever bank is graded.
+        self.hide = list(dict.fromkeys([Path(p).resolve() for p in hide] + repository_copies(self.runtime)))
         self.markers: list[str] = []  # one per worker started: lets a caller check none survives
 
     def open_session(self, limits: Limits) -> Session:
@@ -128,6 +144,7 @@ class ProcessBackend:
         marker = secrets.token_hex(8)
         self.markers.append(marker)
         command = _isolation_prefix(uid, mounts) + [sys.executable, "-I", str(self.worker)]
+        tree = TreeLimit(limits.memory_mb, limits.pids)
         process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
             command,
             stdin=subprocess.PIPE,
@@ -135,11 +152,12 @@ class ProcessBackend:
             stderr=subprocess.PIPE,
             cwd=workdir,
             env=_environment(home, limits, marker),
-            preexec_fn=functools.partial(_apply_rlimits, limits, drop),  # noqa: PLW1509
+            preexec_fn=functools.partial(_apply_rlimits, limits, drop, tree),  # noqa: PLW1509
             process_group=0,
             close_fds=True,
         )
-        return ProcessSandbox(process, workdir, marker)
+        tree.watch(process.pid, lambda: kill_tree(process.pid))
+        return ProcessSandbox(process, workdir, marker, tree)
 
     def _refuse_private_runtime(self, workdir: Path) -> None:
         """Without mount namespaces nothing can reopen a private folder: say so before starting."""
@@ -159,11 +177,13 @@ class ProcessBackend:
         worker's private home. Returns the mounts, in order, and the home."""
         owner = f",uid={uid},gid={uid}" if uid is not None else ""
         empty = "size=4k,mode=0755"
-        # First, as root: make the runtime reachable through private folders (see _reopen_runtime).
-        blocked = private_ancestors(self.runtime) if uid is not None else []
+        # First the folders the runtime lies in that must be covered all the same (see _reopen_runtime):
+        # private folders above it (as root), and hidden ones that hold it (the grader's checkout).
+        around = [p for p in self.hide if any(r.is_relative_to(p) for r in self.runtime) and _coverable(p, workdir)]
+        blocked = _outermost((private_ancestors(self.runtime) if uid is not None else []) + around)
         mounts = _reopen_runtime(self.runtime, blocked, workdir)
         covered: list[Path] = list(blocked)
-        for shared in (Path(p) for p in SHARED_TEMP if Path(p).is_dir()):
+        for shared in shared_folders():
             if not any(path.is_relative_to(shared) for path in self.runtime):
                 covered.append(shared)
                 if shared != Path("/tmp"):
@@ -178,13 +198,83 @@ class ProcessBackend:
                 ):
                     covered.append(child)
                     mounts.append((str(child), empty))
-        hidden = [p for p in self.hide if p.is_dir() and not any(p.is_relative_to(c) for c in covered)]
+        hidden = [p for p in self.hide if p.is_dir() and not any(p.is_relative_to(c) for c in covered)
+                  and not any(r.is_relative_to(p) for r in self.runtime)]
         # A folder inside another hidden one is already out of sight (and its path is gone).
         hidden = [p for p in hidden if not any(p != q and p.is_relative_to(q) for q in hidden)]
         mounts += [(str(p), empty) for p in hidden]
         home = Path("/tmp") if Path("/tmp") in covered else workdir
         mounts.append((str(home), f"size={limits.file_size_mb}m,mode=0700{owner}"))
         return mounts, home
+
+
+def repository_copies(runtime: Sequence[Path]) -> list[Path]:
+    """Copies of the bank the worker could otherwise reach: the checkout the grader runs from, the
+    checkout whose virtualenv runs the worker (found above ``sys.prefix``), and their git folders
+    (a worktree's ``.git`` file points into another checkout's ``.git``, whose packs hold every
+    hidden test and reference ever committed)."""
+    starts = [Path(__file__).resolve().parents[2], Path(sys.prefix).resolve()]
+    found: list[Path] = []
+    for start in starts:
+        for folder in [start, *start.parents][:-1]:  # never the root folder itself
+            if (folder / ".git").exists() or (folder / "exercises").is_dir() and (folder / "reference").is_dir():
+                found += [folder, *_git_folders(folder)]
+                break
+    return list(dict.fromkeys(found))
+
+
+def _git_folders(checkout: Path) -> list[Path]:
+    """The folders git keeps a checkout's history in, when they are not inside it (worktrees)."""
+    dot_git = checkout / ".git"
+    if not dot_git.is_file():
+        return []
+    text = dot_git.read_text(errors="replace").strip()
+    if not text.startswith("gitdir:"):
+        return []
+    gitdir = (checkout / text.removeprefix("gitdir:").strip()).resolve()
+    common = gitdir / "commondir"
+    folders = [gitdir]
+    if common.is_file():
+        folders.append((gitdir / common.read_text(errors="replace").strip()).resolve())
+    return [f for f in folders if f.is_dir()]
+
+
+# Folders the mount script itself needs after the covers (mount, mkdir, setpriv): never covered.
+ESSENTIAL = tuple(Path(p) for p in ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/etc", "/proc", "/dev"))
+
+
+def _coverable(folder: Path, workdir: Path) -> bool:
+    """Whether a folder that holds the runtime may be covered (the runtime then bound back)."""
+    return (folder != Path("/") and not workdir.is_relative_to(folder)
+            and not any(essential.is_relative_to(folder) for essential in ESSENTIAL))
+
+
+@functools.cache
+def shared_folders() -> tuple[Path, ...]:
+    """Every folder anyone may write to that the worker could reach (each ancestor traversable by
+    others): /tmp, /var/tmp, /dev/shm, /run/lock and whatever else this host has. Found once per
+    process by a bounded walk of the filesystem (pseudo-filesystems aside)."""
+    found = {Path(p).resolve() for p in SHARED_TEMP if Path(p).is_dir()}
+    pending, visited, started = [Path("/")], 0, time.monotonic()
+    while pending and visited < 50_000 and time.monotonic() - started < 3:
+        folder = pending.pop()
+        visited += 1
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.path in ("/proc", "/sys") or not entry.is_dir(follow_symlinks=False):
+                    continue
+                mode = entry.stat(follow_symlinks=False).st_mode
+            except OSError:
+                continue
+            if mode & 0o002:
+                found.add(Path(entry.path))
+            elif mode & 0o001 and len(Path(entry.path).parts) <= 7:
+                pending.append(Path(entry.path))
+    return tuple(sorted(_outermost(sorted(found))))
 
 
 def private_ancestors(paths: Sequence[Path]) -> list[Path]:
@@ -246,8 +336,9 @@ def _environment(home: Path, limits: Limits, marker: str) -> dict[str, str]:
     return env
 
 
-def _apply_rlimits(limits: Limits, drop: bool) -> None:
+def _apply_rlimits(limits: Limits, drop: bool, tree: TreeLimit) -> None:
     """Runs in the child between fork and exec: only async-signal-safe work here."""
+    tree.enter()
     memory = limits.memory_mb * 1024 * 1024
     cpu = int(limits.submission_seconds + limits.load_seconds) + 5
     file_size = limits.file_size_mb * 1024 * 1024
@@ -293,7 +384,9 @@ def _isolation_prefix(uid: int | None, mounts: list[tuple[str, str]]) -> list[st
 def _unshare_flags(drop: bool) -> list[str]:
     # --pid with --kill-child: when the grader kills `unshare`, the namespace's first process dies,
     # and the kernel then kills every process left in the namespace, setsid or not.
-    flags = ["--net", "--mount", "--pid", "--fork", "--kill-child", "--mount-proc"]
+    # --ipc: System V shared memory, semaphores and message queues outlive a process; in the host's
+    # namespace two sandboxes of one batch could pass answers through them.
+    flags = ["--net", "--ipc", "--mount", "--pid", "--fork", "--kill-child", "--mount-proc"]
     return flags if drop else ["--user", "--map-root-user", *flags]
 
 

@@ -5,6 +5,12 @@ Every byte from the worker is hostile input. The judge-side deadline is the only
 counts: a call that overruns gets the worker killed (and everything it started), the call ends as
 :class:`SandboxTimeout`, and the next call transparently starts a fresh worker and reloads the
 modules the judge had loaded.
+
+Each kill (or death) of the worker is a strike against the exercise being graded: after
+``MAX_STRIKES`` of them, every further call of that exercise ends at once the way the last one
+did, without a restart. A submission that spins, forks or crashes on every call thus costs about
+two call deadlines and two restarts per exercise, not one of each per hidden test. The judge
+clears the strikes when it starts an exercise (:meth:`Session.new_exercise`).
 """
 
 from __future__ import annotations
@@ -13,15 +19,16 @@ import contextlib
 import os
 import select
 import time
+from collections.abc import Sequence
 from typing import Any
 
-from grader.errors import SandboxCrashed, SandboxMemory, SandboxTimeout
+from grader.errors import AnswerTooLarge, SandboxCrashed, SandboxFailure, SandboxMemory, SandboxTimeout
 from grader.limits import Limits
-from grader.sandbox import wire
+from grader.sandbox import bounds, wire
 from grader.sandbox.base import Backend, CapturedOutput, RunningSandbox
-from grader.sandbox.untrusted import clean_strings
 
 READ_CHUNK = 1 << 20
+MAX_STRIKES = 2  # kills or deaths of the worker in one exercise before the rest is not run
 
 
 class Session:
@@ -37,19 +44,30 @@ class Session:
         self._loads: list[dict] = []
         self._inbox = bytearray()
         self._next_id = 0
+        self.strikes: list[SandboxFailure] = []  # how the worker was killed or died, this exercise
 
     # -- public API ----------------------------------------------------------------------------
 
-    def load(self, module: str, source: str, filename: str, timeout: float | None = None) -> dict:
-        """Load a module into the worker (and into every restarted worker). Returns the response."""
-        message = {"op": "load", "module": module, "source": source, "filename": filename}
+    def load(self, module: str, source: str, filename: str, timeout: float | None = None,
+             forbidden: Sequence[str] = ()) -> dict:
+        """Load a module into the worker (and into every restarted worker). Returns the response.
+        ``forbidden``: APIs the worker traps before the module runs (grader.judge.forbidden)."""
+        message: dict[str, Any] = {"op": "load", "module": module, "source": source, "filename": filename}
+        if forbidden:
+            message["forbidden"] = list(forbidden)
         response = self.request(message, timeout=timeout or self.limits.load_seconds)
         if response.get("ok"):
             self._loads = [m for m in self._loads if m["module"] != module] + [message]
         return response
 
+    def new_exercise(self) -> None:
+        """Another exercise begins: no strike counts against it yet."""
+        self.strikes = []
+
     def request(self, message: dict, timeout: float | None = None) -> dict:
         """Send one request and wait for its response; raise a SandboxFailure if none comes."""
+        if len(self.strikes) >= MAX_STRIKES:
+            raise self._struck_out()
         deadline = self._deadline(timeout)
         sandbox = self._ensure_started()
         self._next_id += 1
@@ -58,26 +76,35 @@ class Session:
             self._write(sandbox, wire.pack_frame(message), deadline)
             response = self._read_response(sandbox, deadline)
         except _Deadline:
-            self.kill()
-            raise SandboxTimeout(self._timeout_message(timeout)) from None
+            raise self._fail(SandboxTimeout(self._timeout_message(timeout))) from None
         except _WorkerGone:
             raise self._death() from None
+        except AnswerTooLarge as exc:
+            if self._inbox:  # the rest of an oversized frame was never read: the channel is out of step
+                self.kill(exc)
+            raise
         except wire.ProtocolError as exc:
-            self.kill()
-            raise SandboxCrashed(f"the sandbox broke the protocol: {exc}") from None
+            raise self._fail(SandboxCrashed(f"the sandbox broke the protocol: {exc}")) from None
         if not isinstance(response, dict) or response.get("id") != self._next_id:
-            self.kill()
-            raise SandboxCrashed("the sandbox answered out of turn (a forged or stray frame)")
+            raise self._fail(SandboxCrashed("the sandbox answered out of turn (a forged or stray frame)"))
         return response
 
-    def kill(self) -> None:
-        """Kill the worker now; the next request starts a fresh one."""
+    def kill(self, reason: SandboxFailure | None = None) -> None:
+        """Kill the worker now; the next request starts a fresh one. With a ``reason`` (how the
+        call failed), the kill is a strike against the exercise."""
         if self._sandbox is not None:
             sandbox, self._sandbox = self._sandbox, None
             sandbox.kill()
             self._drain_stderr(sandbox)
             sandbox.cleanup()
+            if reason is not None:
+                self.strikes.append(reason)
         self._inbox.clear()
+
+    def _fail(self, failure: SandboxFailure) -> SandboxFailure:
+        """Kill the worker for ``failure`` (a strike) and return it, to be raised."""
+        self.kill(failure)
+        return failure
 
     def close(self) -> None:
         """End the session: close the worker's stdin, give it a moment, then make sure it is gone.
@@ -126,6 +153,14 @@ class Session:
             deadline = min(deadline, self.budget_deadline)
         return deadline
 
+    def _struck_out(self) -> SandboxFailure:
+        last = self.strikes[-1]
+        kinds = ", ".join(_STRIKE_NAMES.get(type(strike), "crashed") for strike in self.strikes)
+        return type(last)(
+            f"not run: the sandbox was already stopped {len(self.strikes)} times in this exercise ({kinds}), "
+            f"so its remaining tests end the way the last call did, without running. The last call: {last}"
+        )
+
     def _timeout_message(self, timeout: float | None) -> str:
         if self.budget_deadline is not None and time.monotonic() >= self.budget_deadline:
             return "the time budget for this exercise is used up"
@@ -138,10 +173,12 @@ class Session:
         assert sandbox is not None
         self._drain_until_exit(sandbox, seconds=5)
         info = sandbox.exit_info()
-        self.kill()
+        failure: SandboxFailure
         if info.out_of_memory:
-            return SandboxMemory(info.detail or f"out of memory (limit {self.limits.memory_mb} MB)")
-        return SandboxCrashed(info.detail or _describe_exit(info.returncode))
+            failure = SandboxMemory(info.detail or f"out of memory (limit {self.limits.memory_mb} MB)")
+        else:
+            failure = SandboxCrashed(info.detail or _describe_exit(info.returncode))
+        return self._fail(failure)
 
     # -- pipes ---------------------------------------------------------------------------------
 
@@ -164,18 +201,19 @@ class Session:
         while True:
             frame = self._take_frame()
             if frame is not None:
-                return clean_strings(wire.parse_payload(frame))  # the trust boundary for text
+                return bounds.read_answer(frame)  # the trust boundary: caps, and text cleaned
             select.select(self._readers(sandbox), [], [], _remaining(deadline))
             self._pump(sandbox)
 
     def _take_frame(self) -> bytes | None:
         if len(self._inbox) < wire.HEADER.size:
             return None
-        length = wire.payload_length(bytes(self._inbox[: wire.HEADER.size]))
+        length = bounds.response_length(bytes(self._inbox[: wire.HEADER.size]))
         end = wire.HEADER.size + length
         if len(self._inbox) < end:
             return None
-        payload = bytes(self._inbox[wire.HEADER.size : end])
+        with memoryview(self._inbox) as view:  # one copy of a frame that may be megabytes long
+            payload = bytes(view[wire.HEADER.size : end])
         del self._inbox[:end]
         return payload
 
@@ -195,7 +233,7 @@ class Session:
             if not chunk:
                 raise _WorkerGone()
             self._inbox += chunk
-            if len(self._inbox) > wire.MAX_FRAME + wire.HEADER.size:
+            if len(self._inbox) > wire.MAX_RESPONSE_FRAME + wire.HEADER.size:
                 raise wire.ProtocolError("the sandbox sent more than one frame's worth of data")
 
     def _drain_stderr(self, sandbox: RunningSandbox) -> None:
@@ -225,6 +263,9 @@ class Session:
                 return
             select.select([stderr.fileno()], [], [], 0.1)
             self._drain_stderr(sandbox)
+
+
+_STRIKE_NAMES = {SandboxTimeout: "timeout", SandboxMemory: "memory", AnswerTooLarge: "refused answer"}
 
 
 class _Deadline(Exception):

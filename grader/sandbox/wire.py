@@ -23,6 +23,13 @@ Safety
     dtypes come from an allow-list (never ``object``), shapes must match the byte count, nesting
     and sizes are capped, and nothing is ever unpickled or evaluated. Decoding hostile bytes raises
     :class:`ProtocolError` and nothing else.
+
+Caps on a response (what the worker sends back), so that reading one answer costs the judge a
+bounded amount of memory and time whatever the candidate returns: at most ``MAX_RESPONSE_FRAME``
+bytes, ``MAX_VALUES`` JSON values (bounded from the raw bytes by :func:`value_bound`, before any
+parsing), ``MAX_ARRAY_ELEMENTS`` array elements and ``MAX_TEXT_CHARS`` characters of text. The
+judge enforces them (``grader.sandbox.bounds``); the worker checks the same caps first, so that an
+honest answer that is too big becomes a readable error instead of a killed sandbox.
 """
 
 from __future__ import annotations
@@ -34,7 +41,13 @@ import struct
 from collections.abc import Callable
 from typing import Any
 
-MAX_FRAME = 64 * 1024 * 1024
+MAX_FRAME = 64 * 1024 * 1024  # a request (judge to worker): the judge's own data
+# A response (worker to judge). The bank's largest answer is attention's speed test: 1.3M float64
+# (10 MB, 13.6 MB as base64).
+MAX_RESPONSE_FRAME = 16 * 1024 * 1024
+MAX_VALUES = 1 << 20  # JSON values in one response
+MAX_ARRAY_ELEMENTS = 1 << 22  # elements of all the arrays of one response together
+MAX_TEXT_CHARS = 1 << 20  # characters of all the strings of one response, array payloads aside
 MAX_DEPTH = 48
 MAX_NDIM = 32
 MAX_INT_DIGITS = 4000
@@ -49,6 +62,10 @@ class ProtocolError(Exception):
     """Bytes that are not a valid frame or value. Raised for every malformed input."""
 
 
+class LimitExceeded(ProtocolError):
+    """A well-formed value over one of the caps (nesting, say): too large, rather than malformed."""
+
+
 # --- frames -----------------------------------------------------------------------------------
 
 
@@ -60,14 +77,34 @@ def pack_frame(message: Any) -> bytes:
     return HEADER.pack(len(payload)) + payload
 
 
-def payload_length(header: bytes) -> int:
+def payload_length(header: bytes, cap: int = MAX_FRAME) -> int:
     """The payload length announced by a 4-byte header, checked against the cap."""
     if len(header) != HEADER.size:
         raise ProtocolError("truncated frame header")
     (length,) = HEADER.unpack(header)
-    if length > MAX_FRAME:
-        raise ProtocolError(f"frame announces {length} bytes, over the {MAX_FRAME}-byte cap")
+    if length > cap:
+        raise ProtocolError(f"frame announces {length} bytes, over the {cap}-byte cap")
     return length
+
+
+def value_bound(payload: bytes) -> int:
+    """An upper bound on the number of JSON values in a payload, from its raw bytes.
+
+    Every value but the first follows a ``[``, a ``,`` or a ``:``, so counting those bytes (inside
+    strings too, which only over-counts) bounds the work of parsing before any parsing is done.
+    Array payloads are base64, which holds none of them.
+    """
+    return 1 + payload.count(b"[") + payload.count(b",") + payload.count(b":")
+
+
+def check_response(frame: bytes) -> None:
+    """Raise :class:`ProtocolError` if a packed response frame is over the response caps."""
+    size = len(frame) - HEADER.size
+    if size > MAX_RESPONSE_FRAME:
+        raise ProtocolError(f"the answer is {size:,} bytes as data, over the {MAX_RESPONSE_FRAME:,}-byte cap")
+    values = value_bound(frame)  # the header's 4 bytes can only over-count
+    if values > MAX_VALUES:
+        raise ProtocolError(f"the answer holds about {values:,} values, over the {MAX_VALUES:,}-value cap")
 
 
 def parse_payload(payload: bytes) -> Any:
@@ -108,7 +145,7 @@ def _read_exact(stream: Any, size: int, *, allow_eof: bool) -> bytes | None:
 def encode(value: Any, make_handle: Callable[[Any], dict] | None = None, _depth: int = 0) -> Any:
     """Turn a value into JSON-able data. Objects that are not data become handles, or an error."""
     if _depth > MAX_DEPTH:
-        raise ProtocolError(f"value nested deeper than {MAX_DEPTH} levels")
+        raise LimitExceeded(f"value nested deeper than {MAX_DEPTH} levels")
     kind = type(value)
     if value is None or kind is bool or kind is str:
         return value
@@ -159,7 +196,8 @@ def _as_numpy(value: Any) -> dict | None:
         name = value.dtype.name
         if name not in ALLOWED_DTYPES:
             return None
-        plain = numpy.ascontiguousarray(numpy.asarray(value), dtype=value.dtype.newbyteorder("<"))
+        # ascontiguousarray returns at least one dimension: reshape, so a 0-d array stays 0-d.
+        plain = numpy.ascontiguousarray(value, dtype=value.dtype.newbyteorder("<")).reshape(value.shape)
         return {
             "$": "nd",
             "dtype": name,
@@ -173,7 +211,7 @@ def _as_numpy(value: Any) -> dict | None:
 def decode(data: Any, make_handle: Callable[[int, str], Any] | None = None, _depth: int = 0) -> Any:
     """Turn parsed JSON back into values. Every malformed input raises :class:`ProtocolError`."""
     if _depth > MAX_DEPTH:
-        raise ProtocolError(f"value nested deeper than {MAX_DEPTH} levels")
+        raise LimitExceeded(f"value nested deeper than {MAX_DEPTH} levels")
     kind = type(data)
     if data is None or kind in (bool, int, float, str):
         return data

@@ -12,12 +12,17 @@ replace any of it. The worker exists to make honest submissions easy to serve, n
 Requests (``op``): load, call, probe, method (on a handle), getattr (of a handle).
 Responses: ``{"id", "ok": true, "value"[, "args", "kwargs"]}`` or
 ``{"id", "ok": false, "error": {"kind", "type", "builtin", "message", "traceback"[, "lineno"]}}``
-where kind is one of exception, missing, load, protocol.
+where kind is one of exception, missing, load, protocol. Either may carry ``"forbidden": [{"name",
+"line"}, ...]``: calls of the exercise's forbidden APIs made from the candidate's file since the
+last response (see :class:`Trap`; a load request names them in its ``"forbidden"`` list).
 """
 
 from __future__ import annotations
 
 import builtins
+import contextlib
+import functools
+import importlib
 import importlib.util
 import os
 import signal
@@ -53,6 +58,169 @@ class Candidate:
             raise MissingEntryPoint(name) from None
 
 
+class Trap:
+    """Wraps an exercise's forbidden callables and records the calls the candidate's file makes.
+
+    Installed before the candidate's module runs when the package is already imported, else as
+    soon as anything imports it (an import hook on ``sys.meta_path``, however the import is
+    spelt), so that no package is imported for the trap's sake. A class is trapped in place
+    (``__init__``, ``__call__`` and ``forward``), so its identity, subclasses and isinstance
+    checks are unchanged; a plain function is replaced by a wrapper wherever its package holds it
+    under any name (other callables, such as numpy's ufuncs, are left to the static scan). A call
+    counts when the nearest frame outside the libraries and the worker is in a watched file: a
+    library calling a forbidden function for its own purposes is not the candidate's doing. The
+    candidate can undo all of this; the judge takes a reported call as evidence and its absence
+    as nothing.
+    """
+
+    MAX_HITS = 50
+
+    def __init__(self) -> None:
+        self.enabled = False  # only in a real sandbox: the in-process fake must not patch the judge
+        self.watched: dict[str, set[str]] = {}  # candidate file name -> its forbidden names
+        self.pending: set[str] = set()
+        self.hits: dict[tuple[str, int], None] = {}
+        self.libraries = tuple({os.path.realpath(p) + os.sep for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+                               | {_HERE + os.sep})
+
+    def watch(self, filename: str, names: Any) -> None:
+        """Trap ``names`` for calls from ``filename``: now, or when their package is imported."""
+        if not self.enabled or not isinstance(names, list):
+            return
+        names = [n for n in names if isinstance(n, str) and n]
+        self.watched.setdefault(filename, set()).update(names)
+        self.pending.update(names)
+        if _HOOK not in sys.meta_path:
+            sys.meta_path.insert(0, _HOOK)
+        self.install_pending()
+
+    def awaits(self, package: str) -> bool:
+        return any(name.split(".")[0] == package for name in self.pending)
+
+    def install_pending(self, done: str = "") -> None:
+        """Trap what waited for its package, once something imported it and it finished (``done``
+        has just run: torch imports numpy halfway through its own import, and must not be reached
+        before it is itself done)."""
+        for name in [n for n in self.pending if n.split(".")[0] == done or _imported(n.split(".")[0])]:
+            self.pending.discard(name)
+            self._install(name)
+
+    def drain(self) -> list[dict]:
+        hits, self.hits = self.hits, {}
+        return [{"name": name, "line": line} for name, line in hits]
+
+    def _install(self, name: str) -> None:
+        try:
+            target = _resolve(name)
+        except BaseException:  # noqa: BLE001 - not installed here, or it fails to import
+            return
+        if isinstance(target, type):
+            for attr in ("__init__", "__call__", "forward"):
+                method = getattr(target, attr, None)
+                if method is not None and attr in dir(target) and method is not getattr(object, attr, None):
+                    with contextlib.suppress(Exception):  # a read-only attribute: left as it is
+                        setattr(target, attr, self._wrap(method, name))
+        elif isinstance(target, (types.FunctionType, types.BuiltinFunctionType)):
+            # Plain functions only: a ufunc or another callable object replaced by a function would
+            # lose what its library relies on (numpy.logaddexp.reduce); those the static scan finds.
+            wrapper = self._wrap(target, name)
+            top = name.split(".")[0]
+            for module_name, module in list(sys.modules.items()):
+                if module_name == top or module_name.startswith(top + "."):
+                    for attr, value in list(getattr(module, "__dict__", {}).items()):
+                        if value is target:
+                            with contextlib.suppress(Exception):  # a read-only attribute: left as it is
+                                setattr(module, attr, wrapper)
+
+    def _wrap(self, original: Any, name: str) -> Any:
+        trap = self
+
+        def trapped(*args: Any, **kwargs: Any) -> Any:
+            trap.record(name, sys._getframe(1))
+            return original(*args, **kwargs)
+
+        with contextlib.suppress(Exception):  # a read-only attribute: left as it is
+            functools.update_wrapper(trapped, original)
+        return trapped
+
+    def record(self, name: str, frame: Any) -> None:
+        for _ in range(64):
+            if frame is None:
+                return
+            filename = frame.f_code.co_filename
+            if name in self.watched.get(filename, ()):
+                if len(self.hits) < self.MAX_HITS:
+                    self.hits[(name, frame.f_lineno)] = None
+                return
+            if filename.startswith("<frozen") or _real(filename).startswith(self.libraries):
+                return
+            frame = frame.f_back
+
+
+@functools.lru_cache(maxsize=4096)
+def _real(filename: str) -> str:
+    return os.path.realpath(filename)
+
+
+def _imported(package: str) -> bool:
+    """Whether ``package`` is imported and done initialising."""
+    module = sys.modules.get(package)
+    return module is not None and not getattr(getattr(module, "__spec__", None), "_initializing", False)
+
+
+def _resolve(name: str) -> Any:
+    """The object a dotted name denotes: its longest importable module, then attributes."""
+    parts = name.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for attr in parts[cut:]:
+            obj = getattr(obj, attr)
+        return obj
+    raise ImportError(name)
+
+
+class _ImportHook:
+    """First on ``sys.meta_path``: when a package that traps wait for is imported (by any means),
+    the traps are installed as soon as its module has run. It finds nothing itself."""
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if "." in fullname or not TRAP.awaits(fullname):
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                if hasattr(spec.loader, "exec_module"):
+                    spec.loader = _TrappingLoader(spec.loader)  # type: ignore[assignment]
+                return spec
+        return None
+
+
+class _TrappingLoader:
+    """A package's own loader, which installs the waiting traps once the package has run."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def create_module(self, spec: Any) -> Any:
+        return self.inner.create_module(spec)
+
+    def exec_module(self, module: Any) -> None:
+        self.inner.exec_module(module)
+        TRAP.install_pending(done=module.__name__)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+TRAP = Trap()
+_HOOK = _ImportHook()
+
+
 class Worker:
     """Holds the loaded modules and the handles of objects that stay in the sandbox."""
 
@@ -83,7 +251,15 @@ class Worker:
     # -- requests ------------------------------------------------------------------------------
 
     def handle(self, request: Any) -> dict:
-        """Serve one request; every failure becomes an error response."""
+        """Serve one request; every failure becomes an error response. Forbidden calls go along."""
+        TRAP.install_pending()
+        response = self._serve(request)
+        hits = TRAP.drain()
+        if hits:
+            response["forbidden"] = hits
+        return response
+
+    def _serve(self, request: Any) -> dict:
         request_id = request.get("id") if isinstance(request, dict) else None
         try:
             op = getattr(self, "op_" + str(request["op"]))
@@ -108,6 +284,7 @@ class Worker:
             code = compile(source, filename, "exec", dont_inherit=True)
         except SyntaxError as exc:
             raise _LoadFailed(exc, exc.lineno) from None
+        TRAP.watch(filename, request.get("forbidden"))
         sys.modules[name] = module
         try:
             exec(code, module.__dict__)
@@ -255,6 +432,7 @@ def main() -> int:
     # Over the file-size limit, a write should fail with an error the candidate can read,
     # not kill the whole worker with SIGXFSZ.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    TRAP.enabled = True
     channel_in, channel_out = _private_channels()
     _preload()
     worker = Worker()
@@ -272,6 +450,7 @@ def main() -> int:
             os._exit(0)
         try:
             frame = wire.pack_frame(response)
+            wire.check_response(frame)  # the judge would refuse it: say why, and keep serving
         except (wire.ProtocolError, ValueError) as exc:
             frame = wire.pack_frame(_error(response.get("id"), "exception", _Unsendable(str(exc))))
         channel_out.write(frame)

@@ -6,8 +6,9 @@ Oracles (judge side only):
 - ``torch.nn.MultiheadAttention(batch_first=True)`` loaded with the same parameters, for
   ``multi_head_attention``.
 
-Oracles run in float64. Float32 inputs are compared with rtol=1e-4, atol=1e-5 (the statement says
-so); float64 inputs with the default rtol=1e-6, atol=1e-8. Either output dtype is accepted.
+Oracles run in float64. Float32 inputs are compared with rtol=1e-4, atol=1e-5, and either output
+dtype is accepted for them; float64 inputs (and lists, and integers) with rtol=1e-6, atol=1e-8,
+and their outputs must be float64 -- the statement says both.
 
 Where an oracle departs from the contract, the expected value follows the contract: a query row
 whose keys are all masked has zero weights (and, in multi-head attention, per-head outputs of zero,
@@ -48,10 +49,18 @@ def _finite(value, what):
 
 
 def _check_pair(result, expected_out, expected_w, what, tol):
-    """Compare an (output, weights) result with the expected arrays, weights first."""
+    """Compare an (output, weights) result with the expected arrays, weights first.
+
+    With the float64 tolerance, the inputs were float64 (or lists, or integers): both arrays must
+    then be float64, as the statement says. With the float32 tolerance either dtype passes.
+    """
     out, weights = _pair(result, what)
     assert_array_close(_finite(weights, f"{what} weights"), expected_w, what=f"{what} weights", **tol)
     assert_array_close(_finite(out, f"{what} output"), expected_out, what=f"{what} output", **tol)
+    if tol is F64_TOL:
+        for name, value in (("weights", weights), ("output", out)):
+            dtype = getattr(value, "dtype", None)
+            assert dtype == np.float64, f"{what} {name}: float64 input must give float64, got {describe(value)}"
 
 
 def _t(x):
@@ -150,10 +159,10 @@ def call_mha(submission, query, key, value, num_heads, params, **kwargs):
 
 
 def random_lengths(rng):
-    """Lq != Lk and dv != d, each in a small range."""
+    """Lq != Lk and dv != d, each in a small range; Lk >= 2, so that uniform weights are never right."""
     lq = int(rng.integers(2, 7))
     lk = lq + int(rng.integers(1, 4)) * int(rng.choice([-1, 1]))
-    lk = lk if lk >= 1 else lq + 2
+    lk = lk if lk >= 2 else lq + 2
     d = int(rng.integers(2, 9))
     dv = d + int(rng.integers(1, 4))
     return lq, lk, d, dv
@@ -172,11 +181,17 @@ def padding_mask(rng, n, s):
 
 @pytest.mark.points(2)
 def test_sdpa_equal_scores_average_values(submission, rng):
-    """Queries of zeros spread their weight evenly and return the mean of the values."""
+    """Queries of zeros spread their weight evenly and return the mean of the values.
+
+    Random queries over the same keys are checked first, so uniform weights everywhere fail.
+    """
     lk, d, dv = 4, 3, 5
-    q = np.zeros((2, d))
     k = rng.normal(size=(lk, d))
     v = rng.normal(size=(lk, dv))
+    q = rng.normal(size=(2, d))
+    out, w = oracle_sdpa(q, k, v)
+    _check_pair(submission.scaled_dot_product_attention(q, k, v), out, w, "scaled_dot_product_attention", F64_TOL)
+    q = np.zeros((2, d))
     expected_w = np.full((2, lk), 1.0 / lk)
     expected_out = np.tile(v.mean(axis=0), (2, 1))
     _check_pair(
@@ -188,7 +203,7 @@ def test_sdpa_equal_scores_average_values(submission, rng):
     )
 
 
-@pytest.mark.points(8)
+@pytest.mark.points(9)
 def test_sdpa_random_batched(submission, rng):
     """Random 3-D inputs with Lq != Lk and dv != d agree with PyTorch."""
     for case in range(3):
@@ -211,7 +226,7 @@ def test_sdpa_unbatched(submission, rng):
     _check_pair(submission.scaled_dot_product_attention(q, k, v), out, w, what, F64_TOL)
 
 
-@pytest.mark.points(5)
+@pytest.mark.points(4)
 def test_sdpa_extra_batch_dims(submission, rng):
     """Inputs with two and three leading batch dimensions agree with PyTorch."""
     for lead in [(2, 3), (2, 1, 2)]:
@@ -267,7 +282,7 @@ def test_sdpa_mask_true_means_attend(submission, rng):
     )
 
 
-@pytest.mark.points(6)
+@pytest.mark.points(5)
 def test_sdpa_fully_masked_rows(submission, rng):
     """Query rows with every key masked get zero weights and zero output, with no NaN."""
     b, lq, lk, d, dv = 2, 5, 4, 3, 6
@@ -286,7 +301,7 @@ def test_sdpa_fully_masked_rows(submission, rng):
     _check_pair(submission.scaled_dot_product_attention(q, k, v, mask), out, w, what, F64_TOL)
 
 
-@pytest.mark.points(6)
+@pytest.mark.points(4)
 def test_sdpa_large_scores(submission, rng):
     """Scores of magnitude about 1e4 give finite results that agree with PyTorch."""
     b, lq, lk, d, dv = 2, 3, 6, 4, 3
@@ -304,7 +319,7 @@ def test_sdpa_large_scores(submission, rng):
     _check_pair(submission.scaled_dot_product_attention(q, k, v, mask), out, w, what + " and a mask", F64_TOL)
 
 
-@pytest.mark.points(4)
+@pytest.mark.points(3)
 def test_sdpa_float32(submission, rng):
     """float32 inputs, masked and unmasked, agree with PyTorch within float32 tolerance."""
     b = 2
@@ -322,8 +337,56 @@ def test_sdpa_float32(submission, rng):
 
 
 @pytest.mark.points(3)
+def test_sdpa_masked_key_with_the_top_score(submission):
+    """A masked key with the highest score (1e4) gets no weight, and the allowed keys (near -1e4) keep theirs.
+
+    A fixed case for the traps a random case rarely hits: the row maximum taken before masking
+    (every allowed exponential underflows to 0), a finite fill value such as -1e4 (the masked key
+    then competes with the allowed ones), and masking after the softmax (0 / 0).
+    """
+    q = np.array([[1.0], [-1.0], [0.5]])
+    k = np.array([[1e4], [-1e4], [-1e4 + 1.0], [-1e4 + 2.0]])
+    v = np.array([[1.0, 0.0], [0.0, 1.0], [2.0, 0.0], [0.0, 4.0]])
+    mask = np.array([[False, True, True, True], [False, True, True, True], [True, True, False, True]])
+    out, w = oracle_sdpa(q, k, v, mask)
+    allowed = np.exp([-2.0, -1.0, 0.0])
+    assert np.allclose(w[0], [0.0, *(allowed / allowed.sum())], rtol=1e-12, atol=0), "oracle disagrees"
+    what = "scaled_dot_product_attention with a masked key scoring 1e4 above allowed keys near -1e4"
+    _check_pair(submission.scaled_dot_product_attention(q, k, v, mask), out, w, what, F64_TOL)
+
+
+@pytest.mark.points(2)
+def test_sdpa_nested_lists(submission, rng):
+    """q, k, v and the mask given as nested lists (of floats and of bools) work, and give float64 arrays."""
+    lq, lk, d, dv = random_lengths(rng)
+    q, k, v = rng.normal(size=(2, lq, d)), rng.normal(size=(2, lk, d)), rng.normal(size=(2, lk, dv))
+    mask = rng.random((lq, lk)) < 0.6
+    mask[:, 0] = True
+    out, w = oracle_sdpa(q, k, v, mask)
+    result = submission.scaled_dot_product_attention(q.tolist(), k.tolist(), v.tolist(), mask.tolist())
+    _check_pair(result, out, w, "scaled_dot_product_attention on nested lists with a list-of-bools mask", F64_TOL)
+
+
+@pytest.mark.points(2)
+def test_sdpa_returns_float64(submission, rng):
+    """float64 and integer inputs give float64 output and weights, with the right values."""
+    lq, lk, d, dv = random_lengths(rng)
+    q, k, v = rng.normal(size=(lq, d)), rng.normal(size=(lk, d)), rng.normal(size=(lk, dv))
+    out, w = oracle_sdpa(q, k, v)
+    _check_pair(submission.scaled_dot_product_attention(q, k, v), out, w, "scaled_dot_product_attention", F64_TOL)
+    qi, ki, vi = (rng.integers(-3, 4, size=x.shape) for x in (q, k, v))
+    out, w = oracle_sdpa(qi, ki, vi)
+    what = "scaled_dot_product_attention on int64 arrays"
+    _check_pair(submission.scaled_dot_product_attention(qi, ki, vi), out, w, what, F64_TOL)
+
+
+@pytest.mark.points(1)
 def test_sdpa_does_not_mutate_inputs(submission, rng):
-    """q, k, v and mask are left unchanged."""
+    """q, k, v and mask are left unchanged, and the result is right (self-reported).
+
+    What the arguments look like after the call is reported by the sandbox itself, so this check
+    is self-reported by nature: it is worth 1 point.
+    """
     lq, lk, d, dv = random_lengths(rng)
     args = [
         rng.normal(size=(2, lq, d)),
@@ -343,7 +406,7 @@ def test_sdpa_does_not_mutate_inputs(submission, rng):
 # multi_head_attention
 
 
-@pytest.mark.points(6)
+@pytest.mark.points(7)
 def test_mha_cross_attention(submission, rng):
     """Cross-attention with L != S and distinct key and value agrees with nn.MultiheadAttention."""
     for case, (embed, heads) in enumerate([(8, 2), (12, 3)]):
@@ -356,7 +419,7 @@ def test_mha_cross_attention(submission, rng):
         _check_pair(call_mha(submission, query, key, value, heads, params), out, w, what, F64_TOL)
 
 
-@pytest.mark.points(4)
+@pytest.mark.points(3)
 @pytest.mark.parametrize("heads_name", ["one head", "E heads"])
 def test_mha_extreme_head_counts(submission, rng, heads_name):
     """Self-attention with one head, and with as many heads as features, agrees with PyTorch."""
@@ -406,7 +469,7 @@ def test_mha_causal_different_lengths(submission, rng):
         _check_pair(call_mha(submission, query, key, value, heads, params, causal=True), out, w, what, F64_TOL)
 
 
-@pytest.mark.points(6)
+@pytest.mark.points(5)
 def test_mha_causal_with_padding(submission, rng):
     """Causal masking combined with padding, including a query row left with no key, follows the contract."""
     n, length, embed, heads = 3, 6, 8, 2
@@ -436,8 +499,8 @@ def test_mha_fully_padded_sequence(submission, rng):
     _check_pair(call_mha(submission, query, key, value, heads, params, key_padding_mask=pad), out, w, what, F64_TOL)
 
 
-@pytest.mark.points(2)
-@pytest.mark.parametrize(("embed", "heads"), [(6, 4), (10, 3)])
+@pytest.mark.points(1)
+@pytest.mark.parametrize(("embed", "heads"), [(6, 4), (10, 3), (4, 8)])
 def test_mha_rejects_indivisible_heads(submission, rng, embed, heads):
     """An embedding size not divisible by num_heads raises ValueError; a divisor of it works."""
     x = rng.normal(size=(1, 3, embed))
@@ -452,7 +515,7 @@ def test_mha_rejects_indivisible_heads(submission, rng, embed, heads):
         call_mha(submission, x, x, x, heads, params)
 
 
-@pytest.mark.points(4)
+@pytest.mark.points(3)
 def test_mha_float32(submission, rng):
     """float32 inputs and parameters agree with PyTorch within float32 tolerance."""
     n, length, embed, heads = 2, 5, 8, 4
@@ -465,8 +528,48 @@ def test_mha_float32(submission, rng):
 
 
 @pytest.mark.points(3)
+def test_mha_large_scores(submission, rng):
+    """Projections that make the scores about 1e4 give finite results that agree with PyTorch, padding included."""
+    n, length, embed, heads = 2, 5, 4, 2
+    x = rng.normal(size=(n, length, embed))
+    params = random_mha_params(rng, embed)
+    params["in_proj_weight"][: 2 * embed] = np.vstack([np.eye(embed)] * 2) + 0.1 * params["in_proj_weight"][: 2 * embed]
+    params["in_proj_bias"][: 2 * embed] = 0.0
+    projected = x @ params["in_proj_weight"][:embed].T
+    keys = x @ params["in_proj_weight"][embed : 2 * embed].T
+    raw = np.abs(projected @ np.swapaxes(keys, -1, -2)).max() / np.sqrt(embed // heads)
+    factor = np.sqrt(1e4 / raw)  # scales W_q and W_k so that the largest |score| is about 1e4
+    params["in_proj_weight"][: 2 * embed] *= factor
+    pad = np.zeros((n, length), dtype=bool)
+    pad[1, -2:] = True
+    out, w = oracle_mha(x, x, x, heads, params, key_padding_mask=pad)
+    what = "multi_head_attention with scores up to about 1e4 in magnitude"
+    _check_pair(call_mha(submission, x, x, x, heads, params, key_padding_mask=pad), out, w, what, F64_TOL)
+
+
+@pytest.mark.points(2)
+def test_mha_nested_lists(submission, rng):
+    """Every array argument given as nested lists (key_padding_mask as lists of bools) works, with float64 results."""
+    n, length, src, embed, heads = 2, 3, 4, 4, 2
+    query = rng.normal(size=(n, length, embed))
+    key, value = rng.normal(size=(n, src, embed)), rng.normal(size=(n, src, embed))
+    params = random_mha_params(rng, embed)
+    pad = padding_mask(rng, n, src)
+    out, w = oracle_mha(query, key, value, heads, params, key_padding_mask=pad)
+    as_lists = {name: array.tolist() for name, array in params.items()}
+    result = call_mha(
+        submission, query.tolist(), key.tolist(), value.tolist(), heads, as_lists, key_padding_mask=pad.tolist()
+    )
+    _check_pair(result, out, w, "multi_head_attention with nested lists", F64_TOL)
+
+
+@pytest.mark.points(1)
 def test_mha_does_not_mutate_inputs(submission, rng):
-    """Inputs, parameters and key_padding_mask are left unchanged."""
+    """Inputs, parameters and key_padding_mask are left unchanged, and the result is right (self-reported).
+
+    What the arguments look like after the call is reported by the sandbox itself, so this check
+    is self-reported by nature: it is worth 1 point.
+    """
     n, length, src, embed, heads = 2, 3, 5, 4, 2
     params = random_mha_params(rng, embed)
     names = ["query", "key", "value", "num_heads", *params]

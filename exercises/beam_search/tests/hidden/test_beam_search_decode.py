@@ -11,7 +11,11 @@ Oracles, all judge-side and fed the same table:
   beam is wide enough never to prune;
 - ``greedy_decode`` for beam_width = 1.
 Random cases are redrawn when two different scores that decide a cut or an order are closer than
-1e-9, so that floating-point rounding never decides the answer.
+1e-9, so that floating-point rounding never decides the answer; ties are only ever exact (the
+same log-probabilities in the same positions, and the same generated length).
+
+Token ids must be integers: a float such as 1.0 is a wrong answer (the probe turns numpy ints
+into Python ints, and leaves floats as floats).
 """
 
 from __future__ import annotations
@@ -157,6 +161,8 @@ def check_ranking(got, expected, what: str) -> None:
         )
     for rank, ((tokens, _), (want, want_score)) in enumerate(zip(items, expected, strict=True)):
         label = f"{what}: tokens of hypothesis {rank}"
+        if not isinstance(tokens, (list, tuple)) or not all(type(t) is int for t in tokens):
+            raise AssertionError(f"{label}: expected a list of integer token ids, got {describe(tokens, 120)}")
         got_tokens = as_int_array(tokens, label, ndim=1).tolist()
         if got_tokens != want:
             raise AssertionError(f"{label} (expected score {want_score!r}): {token_diff(got_tokens, want)}")
@@ -215,7 +221,7 @@ def test_second_order_tables(submission, rng, length_penalty):
         check_literal(submission, *drawn_case(rng, 2, length_penalty))
 
 
-@pytest.mark.points(4)
+@pytest.mark.points(3)
 def test_wide_beam_matches_brute_force(submission, rng):
     """A beam too wide to prune returns every finished sequence, ranked as brute force does."""
     for length_penalty in PENALTIES:
@@ -233,7 +239,7 @@ def test_wide_beam_matches_brute_force(submission, rng):
 
 
 @pytest.mark.points(3)
-def test_width_one_is_greedy(submission, rng):
+def test_decode_width_one_is_greedy(submission, rng):
     """beam_width = 1 follows the most likely token at every step until EOS or max_len."""
     done = 0
     while done < 4:
@@ -265,7 +271,7 @@ GREEDY_TRAP = log_of(
 )
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(3)
 @pytest.mark.parametrize("beam_width", [2, 3])
 def test_greedy_trap(submission, beam_width):
     """Greedy decoding misses the most likely sequence here, and a beam of 2 or more finds it."""
@@ -288,7 +294,7 @@ def test_eos_at_first_step(submission, beam_width):
     check_literal(submission, table, 1, bos, eos, beam_width, 3, 1.0)
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(3)
 def test_max_len_reached_without_eos(submission):
     """When EOS is never kept, hypotheses stop after max_len tokens and are scored over max_len."""
     bos, eos = 0, 3
@@ -321,7 +327,7 @@ def test_length_penalty_changes_the_ranking(submission, length_penalty):
     check_literal(submission, LENGTH_TABLE, 1, BOS, EOS, 2, 3, length_penalty)
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 def test_ties_in_uniform_table(submission):
     """When every token is equally likely, ties at each cut and in the result are lexicographic."""
     table = log_of(np.full((3, 3), 1 / 3))
@@ -329,8 +335,8 @@ def test_ties_in_uniform_table(submission):
     check_literal(submission, table, 1, BOS, EOS, 3, 3, 0.0)
 
 
-@pytest.mark.points(2)
-def test_ties_between_different_beam_entries(submission):
+@pytest.mark.points(1)
+def test_decode_ties_between_different_beam_entries(submission):
     """Equal scores reached from different live hypotheses are cut by the whole token list."""
     # [bos, 3] is more likely than [bos, 2], but [bos, 2, eos] and [bos, 3, eos] (and [bos, 3, 4])
     # tie exactly at the cut, where the lexicographically smaller [bos, 2, eos] must be kept.
@@ -346,11 +352,59 @@ def test_ties_between_different_beam_entries(submission):
     check_literal(submission, table, 1, BOS, EOS, 3, 2, 1.0)
 
 
+def long_table(rng, vocab: int = 16) -> np.ndarray:
+    """A random order-1 table where no token is likely (at most 0.1 / 0.9) and EOS almost never is."""
+    while True:
+        probs = rng.dirichlet(np.full(vocab, 20.0), size=vocab)
+        probs[:, BOS] = 0.0
+        probs[:, EOS] = 1e-12
+        probs = np.minimum(probs / probs.sum(axis=1, keepdims=True), 0.1)
+        if np.all(probs.sum(axis=1) > 0.9):
+            return log_of(probs / probs.sum(axis=1, keepdims=True))
+
+
+@pytest.mark.points(4)
+def test_long_decode_does_not_underflow(submission, rng):
+    """A 400-token decode, where every product of probabilities underflows to 0, ranks as the log sums do."""
+    while True:
+        table = long_table(rng)
+        args = (table, 1, BOS, EOS, 3, 400, 1.0)
+        expected, ambiguous = literal_decode(*args)
+        if not ambiguous:
+            break
+    # Every sequence of 400 tokens has a probability below (0.1 / 0.9) ** 400 (1e-382): a product of
+    # probabilities is exactly 0.0 in float64, while the sums of logs stay exact.
+    assert all(score * 400 < math.log(1e-320) for _, score in expected)
+    check_ranking(decode(submission, *args), expected, case_name(*args))
+
+
+# log-probabilities 2e-8 apart, distinct in float64 and the same number in float32: a float32
+# computation sees a tie and keeps the lexicographically smaller token, where the larger scores higher.
+CLOSE_TABLE = np.array(
+    [
+        [-np.inf, math.log(0.2), math.log(0.25), math.log(0.25) + 2e-8, math.log(0.3)],  # after bos
+        [math.log(0.2)] * 5,  # after eos (never used)
+        [-np.inf, math.log(0.5), math.log(0.2), math.log(0.2), math.log(0.1)],  # after 2
+        [-np.inf, math.log(0.5), math.log(0.2), math.log(0.2), math.log(0.1)],  # after 3
+        [-np.inf, math.log(0.6), math.log(0.1), math.log(0.2), math.log(0.1)],  # after 4
+    ]
+)
+
+
 @pytest.mark.points(1)
-@pytest.mark.parametrize("case", ["beam_width=0", "max_len=0"])
-def test_invalid_arguments(submission, rng, case):
+def test_decode_close_scores_need_float64(submission):
+    """Scores 2e-8 apart, closer than float32 can tell, are cut and ranked as float64 does."""
+    assert np.float32(CLOSE_TABLE[0, 2]) == np.float32(CLOSE_TABLE[0, 3]) and CLOSE_TABLE[0, 2] != CLOSE_TABLE[0, 3]
+    for beam_width in (2, 3):
+        check_literal(submission, CLOSE_TABLE, 1, BOS, EOS, beam_width, 2, 1.0)
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("case", ["beam_width below 1", "max_len below 1"])
+def test_decode_invalid_arguments(submission, rng, case):
     """A beam width or a maximum length below 1 raises ValueError (valid ones are answered)."""
     check_literal(submission, *drawn_case(rng, 1, 1.0))
-    beam_width, max_len = (0, 3) if case == "beam_width=0" else (2, 0)
-    with pytest.raises(ValueError):
-        decode(submission, log_of(np.full((3, 3), 1 / 3)), 1, BOS, EOS, beam_width, max_len, 1.0)
+    for beam_width, max_len in ([(0, 3), (-1, 3)] if case == "beam_width below 1" else [(2, 0), (2, -3)]):
+        with pytest.raises(ValueError):
+            decode(submission, log_of(np.full((3, 3), 1 / 3)), 1, BOS, EOS, beam_width, max_len, 1.0)
+            raise AssertionError(f"beam_width={beam_width}, max_len={max_len} did not raise ValueError")

@@ -1,20 +1,28 @@
 """Hidden tests for ``cosine_similarity_matrix(A, B=None)``: all pairs of rows.
 
-Oracle: scikit-learn's ``cosine_similarity``, which gives 0 for zero rows. The speed test runs the
-candidate's function in the sandbox through the ``matrix_fingerprint`` probe, because the full
-2000 x 2000 result (32 MB) is too large to send back; the judge compares the fingerprint (row and
-column sums, sampled entries) with the oracle's matrix.
+Oracle: scikit-learn's ``cosine_similarity``, which gives 0 for zero rows; on rows scaled to
+1e200 or 1e-200 (where its own norms overflow or underflow), the oracle runs on the unscaled rows,
+since scaling a row by a positive number does not change its similarities.
+
+The speed test times the call from the judge's side and fetches the WHOLE 2000 x 2000 result
+(32 MB, under the 64 MiB frame cap), so that every entry is checked against the oracle: nothing
+computed in the sandbox is trusted.
 """
 
 import numpy as np
 import pytest
 from sklearn.metrics.pairwise import cosine_similarity as sklearn_cosine
 
-from grader.testing import as_array, as_float, assert_array_close, assert_equal, describe
+from grader.testing import as_array, assert_array_close
 
-# The reference takes about 0.05 s in-process for 2000 x 300 against 2000 x 300, plus about 0.1 s
-# to send the 9.6 MB of input; a Python loop over the 4 million pairs takes minutes.
-SPEED_SECONDS = 6.0
+# Timed from the judge's side around the call, inputs sent and the whole 32 MB result fetched:
+# about 0.6 s for the reference through the process sandbox (1.8 s on a heavily loaded machine),
+# of which the matrix product is 0.02 s. A call of cosine_similarity per pair takes minutes, a
+# Python loop with one np.dot and one np.clip per pair about 20 s. The bare minimum, a list
+# comprehension of dot products per row, is 0.3 to 0.5 us per pair (1 to 2 s): with the whole
+# result fetched (32 MB is near the frame cap), no deadline can tell that from vectorised code, so
+# the statement says the budget is what is graded.
+SPEED_SECONDS = 3.0
 
 
 def oracle(A, B=None):
@@ -29,7 +37,7 @@ def matrix(submission, what, *args):
 
 
 @pytest.mark.points(5)
-def test_random_matrices_match_sklearn(submission, rng):
+def test_matrix_random_matches_sklearn(submission, rng):
     """Random matrices of several shapes give the (n, m) matrix scikit-learn gives."""
     for n, m, d in ((1, 1, 1), (1, 5, 3), (4, 1, 7), (6, 9, 2), (25, 17, 50), (40, 33, 300)):
         A = rng.normal(size=(n, d)) * rng.uniform(0.1, 10.0, size=(n, 1))
@@ -38,7 +46,7 @@ def test_random_matrices_match_sklearn(submission, rng):
         assert_array_close(matrix(submission, what, A, B), oracle(A, B), what=what, rtol=1e-9, atol=1e-12)
 
 
-@pytest.mark.points(4)
+@pytest.mark.points(3)
 def test_b_none_compares_a_with_itself(submission, rng):
     """With B=None the result is the square matrix of A against itself."""
     for n, d in ((1, 4), (5, 3), (30, 20)):
@@ -58,7 +66,7 @@ def with_zero_rows(rng, n, d, zero_rows):
 
 @pytest.mark.points(2)
 @pytest.mark.parametrize("b_none", [False, True], ids=["with-B", "B-None"])
-def test_zero_rows_give_zero(submission, rng, b_none):
+def test_matrix_zero_rows_give_zero(submission, rng, b_none):
     """Zero rows have similarity 0 with every row (no NaN), also on the diagonal."""
     A = with_zero_rows(rng, 6, 5, (0, 3))
     if b_none:
@@ -77,7 +85,14 @@ def test_zero_rows_give_zero(submission, rng, b_none):
 def test_matrix_results_are_clipped(submission, rng):
     """Rows compared with scaled copies of themselves never give values beyond [-1, 1]."""
     A = rng.normal(size=(200, 37))
+    # Fixed rows that round above 1 for every common formula in Part 1, padded with zeros.
+    traps = [[-1.39, 4.76, -1.55, 2.16, -8.21, -5.04, -5.33], [4.09, -7.84, 3.88, 0.74, -4.85, 5.43, -5.45],
+             [-2.97, 7.45, 7.95, 2.96, 2.92, -1.62, -4.85], [-6.48, 4.29, -4.84, 1.05, -1.05, 7.85, 3.85]]
+    for i, row in enumerate(traps):
+        A[i] = 0.0
+        A[i, : len(row)] = row
     scales = rng.uniform(0.1, 10.0, size=(200, 1))
+    scales[: len(traps)] = 3.0
     B = np.vstack([A * scales, -A * scales])
     what = "cosine_similarity_matrix(A, [c * A; -c * A]) for 200 random rows"
     got = matrix(submission, what, A, B)
@@ -91,8 +106,8 @@ def test_matrix_results_are_clipped(submission, rng):
 
 @pytest.mark.points(1)
 @pytest.mark.parametrize("kind", ["int64", "float32", "lists"])
-def test_returns_float64_array(submission, rng, kind):
-    """Integer, float32 and list inputs give a float64 numpy array of the right values."""
+def test_matrix_returns_float64_array(submission, rng, kind):
+    """Integer, float32 and list inputs (also mixed with an array) give a float64 numpy array of the right values."""
     if kind == "int64":
         A = rng.integers(-9, 10, size=(4, 3))
         B = rng.integers(-9, 10, size=(5, 3))
@@ -103,24 +118,67 @@ def test_returns_float64_array(submission, rng, kind):
     else:
         A = rng.normal(size=(4, 3)).tolist()
         B = rng.normal(size=(5, 3)).tolist()
+    # float32 inputs hold fewer digits: their results are compared with rtol=1e-6, as the statement says.
+    tol = {"rtol": 1e-6, "atol": 1e-9} if kind == "float32" else {"rtol": 1e-9, "atol": 1e-12}
     what = f"cosine_similarity_matrix of {kind} inputs"
     got = submission.cosine_similarity_matrix(A, B)
     assert isinstance(got, np.ndarray), f"{what}: expected a numpy array, got {type(got).__name__}"
     assert got.dtype == np.float64, f"{what}: expected dtype float64, got {got.dtype}"
-    assert_array_close(got, oracle(A, B), what=what, rtol=1e-6, atol=1e-9)
+    assert_array_close(got, oracle(A, B), what=what, **tol)
+    got_self = submission.cosine_similarity_matrix(A)
+    assert isinstance(got_self, np.ndarray), f"{what}, B=None: expected a numpy array, got {type(got_self).__name__}"
+    assert got_self.dtype == np.float64, f"{what}, B=None: expected dtype float64, got {got_self.dtype}"
+    assert_array_close(got_self, oracle(A), what=f"{what}, B=None", **tol)
+    mixed = (np.asarray(A).tolist(), np.asarray(B)) if kind != "lists" else (np.asarray(A), B)
+    what_mixed = f"cosine_similarity_matrix of {kind} inputs, one as a list and one as an array"
+    assert_array_close(matrix(submission, what_mixed, *mixed), oracle(A, B), what=what_mixed, **tol)
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("kind", ["int64-large", "int32-large"])
+def test_matrix_integer_inputs(submission, rng, kind):
+    """Integer matrices with large entries give the real-valued similarities (no integer overflow)."""
+    if kind == "int64-large":
+        A = rng.integers(2_000_000_000, 4_000_000_000, size=(4, 5), dtype=np.int64)
+        B = rng.integers(-4_000_000_000, 4_000_000_000, size=(3, 5), dtype=np.int64)
+    else:
+        A = rng.integers(30_000, 60_000, size=(4, 5)).astype(np.int32)
+        B = rng.integers(-60_000, 60_000, size=(3, 5)).astype(np.int32)
+    what = f"cosine_similarity_matrix of {kind} matrices"
+    assert_array_close(matrix(submission, what, A, B), oracle(A, B), what=what, rtol=1e-9, atol=1e-12)
+    assert_array_close(matrix(submission, what + ", B=None", A), oracle(A), what=what + ", B=None",
+                       rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.points(3)
+def test_matrix_extreme_magnitudes(submission, rng):
+    """Rows with entries near 1e200 or 1e-200 keep full accuracy (no overflow, no underflow)."""
+    d = 9
+    A0, B0 = rng.normal(size=(6, d)), rng.normal(size=(5, d))
+    A0[2] = 3.0 * A0[0]  # parallel rows: similarity exactly 1 in real arithmetic
+    row_scales_a = np.array([1e200, 1e-200, 1e200, 1.0, 1e-200, 1e150])[:, None]
+    row_scales_b = np.array([1e-200, 1e200, 1.0, 1e-180, 1e200])[:, None]
+    A, B = A0 * row_scales_a, B0 * row_scales_b
+    what = "cosine_similarity_matrix(A, B) with rows scaled by 1e200 and 1e-200"
+    got = matrix(submission, what, A, B)
+    assert_array_close(got, oracle(A0, B0), what=what, rtol=1e-9, atol=1e-12)
+    what_self = "cosine_similarity_matrix(A) with rows scaled by 1e200 and 1e-200, B=None"
+    got_self = matrix(submission, what_self, A)
+    assert_array_close(got_self, oracle(A0), what=what_self, rtol=1e-9, atol=1e-12)
 
 
 INVALID = {
-    "mismatched-d": (np.ones((3, 4)), np.ones((2, 5))),
-    "A-1-D": (np.ones(4), np.ones((2, 4))),
-    "B-1-D": (np.ones((2, 4)), np.ones(4)),
-    "A-3-D": (np.ones((2, 3, 4)), None),
+    # Each case holds several calls; a function must reject every one of them.
+    "mismatched-d": [(np.ones((3, 4)), np.ones((2, 5))), (np.ones((3, 4)), np.ones((2, 1)))],
+    "A-not-2-D": [(np.ones(4), np.ones((2, 4))), (np.ones(4), None), (np.ones((2, 3, 4)), None),
+                  (np.ones((2, 3, 4)), np.ones((3, 4)))],
+    "B-not-2-D": [(np.ones((2, 4)), np.ones(4)), (np.ones((2, 4)), np.ones((1, 2, 4)))],
 }
 
 
 @pytest.mark.points(1)
-@pytest.mark.parametrize("case", sorted(INVALID))
-def test_invalid_inputs_raise_value_error(submission, rng, case):
+@pytest.mark.parametrize("case", list(INVALID))
+def test_matrix_invalid_inputs_raise_value_error(submission, rng, case):
     """Inputs that are not 2-D, or rows of different lengths, raise ValueError.
 
     Valid random matrices are checked first, so a function that always raises ValueError fails.
@@ -129,14 +187,20 @@ def test_invalid_inputs_raise_value_error(submission, rng, case):
     what = "cosine_similarity_matrix(A 3x4, B 2x4)"
     got = matrix(submission, what, valid_A, valid_B)
     assert_array_close(got, oracle(valid_A, valid_B), what=what, rtol=1e-9, atol=1e-12)
-    A, B = INVALID[case]
-    with pytest.raises(ValueError):
-        submission.cosine_similarity_matrix(A, B)
+    for A, B in INVALID[case]:
+        shapes = f"A {np.shape(A)}, B {'None' if B is None else np.shape(B)}"
+        with pytest.raises(ValueError):
+            submission.cosine_similarity_matrix(A, B)
+            raise AssertionError(f"cosine_similarity_matrix({shapes}) returned instead of raising ValueError")
 
 
-@pytest.mark.points(2)
-def test_inputs_not_mutated(submission, rng):
-    """The caller's arrays are left unchanged, with or without B, and the results are right."""
+@pytest.mark.points(1)
+def test_matrix_inputs_not_mutated(submission, rng):
+    """The caller's arrays are left unchanged, with or without B, and the results are right (self-reported).
+
+    What the arguments look like after the call is reported by the sandbox itself, so this check
+    is self-reported by nature: it is worth 1 point.
+    """
     A = rng.normal(size=(5, 4)) * 3.0
     B = rng.normal(size=(3, 4)) * 3.0
     A_before, B_before = A.copy(), B.copy()
@@ -151,27 +215,12 @@ def test_inputs_not_mutated(submission, rng):
     assert_array_close(args_after[0], A_before, what="A after cosine_similarity_matrix(A)", rtol=0, atol=0)
 
 
-@pytest.mark.points(8)
+@pytest.mark.points(7)
 def test_large_matrix_is_vectorised(submission, rng):
-    """2000 x 300 against 2000 x 300 finishes quickly and matches scikit-learn."""
-    n, m, d = 2000, 2000, 300
+    """2000 x 100 against 2000 x 100 finishes within the deadline, and every entry matches scikit-learn."""
+    n, m, d = 2000, 2000, 100
     A = rng.normal(size=(n, d))
     B = rng.normal(size=(m, d))
-    rows = rng.integers(0, n, size=64)
-    cols = rng.integers(0, m, size=64)
     what = f"cosine_similarity_matrix(A {n}x{d}, B {m}x{d})"
-    fingerprint = submission.probe("matrix_fingerprint", A, B, rows, cols, timeout=SPEED_SECONDS)
-    assert isinstance(fingerprint, dict), f"{what}: the probe returned {describe(fingerprint)}"
-    expected = oracle(A, B)
-    assert_equal(fingerprint.get("shape"), [n, m], what=f"{what}: shape")
-    assert_equal(fingerprint.get("dtype"), "float64", what=f"{what}: dtype")
-    assert_array_close(
-        fingerprint.get("samples"), expected[rows, cols], what=f"{what}: sampled entries", rtol=1e-9, atol=1e-12
-    )
-    assert_array_close(
-        fingerprint.get("row_sums"), expected.sum(axis=1), what=f"{what}: row sums", rtol=1e-9, atol=1e-9
-    )
-    assert_array_close(
-        fingerprint.get("col_sums"), expected.sum(axis=0), what=f"{what}: column sums", rtol=1e-9, atol=1e-9
-    )
-    assert as_float(fingerprint.get("max_abs"), f"{what}: largest magnitude") <= 1.0
+    result = submission.call("cosine_similarity_matrix", A, B, timeout=SPEED_SECONDS)
+    assert_array_close(as_array(result, what, ndim=2), oracle(A, B), what=what, rtol=1e-9, atol=1e-12)

@@ -39,13 +39,16 @@ HAND_EXAMPLES = [
     "a, b, expected", HAND_EXAMPLES, ids=["orthogonal", "123-456", "34-43", "opposite", "parallel"]
 )
 def test_hand_examples(submission, a, b, expected):
-    """Small hand-checkable vectors give the right similarity (1 with themselves), as a Python float."""
+    """Small hand-checkable vectors give the right similarity (1 with themselves, sign flipped with -b), as a float."""
     what_self = f"cosine_similarity({a}, {a})"
     assert_close(similarity(submission, a, a, what_self), 1.0, what=what_self, rtol=1e-12, atol=1e-12)
     what = f"cosine_similarity({a}, {b})"
     got = submission.cosine_similarity(a, b)
     assert isinstance(got, float), f"{what}: expected a Python float, got {type(got).__name__}"
     assert_close(got, expected, what=what, rtol=1e-12, atol=1e-12)
+    negated = [-x for x in b]
+    what_negated = f"cosine_similarity({a}, {negated})"
+    assert_close(similarity(submission, a, negated, what_negated), -expected, what=what_negated, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.points(5)
@@ -105,9 +108,29 @@ def test_zero_vectors_give_zero(submission, a, b, control_a, control_b, control)
     assert_close(similarity(submission, a, b, what), 0.0, what=what, rtol=0.0, atol=0.0)
 
 
-@pytest.mark.points(5)
+# Vectors a for which a·(3a) / (‖a‖ ‖3a‖) rounds above 1 (and a·(-3a) below -1) with every common
+# way of computing it (np.dot or sum, np.linalg.norm, math.hypot, normalising first, rescaling by
+# the largest entry first, pure Python sums): unclipped code is caught by a fixed case, not by luck.
+CLIPPING_TRAPS = [
+    [-1.39, 4.76, -1.55, 2.16, -8.21, -5.04, -5.33],
+    [4.09, -7.84, 3.88, 0.74, -4.85, 5.43, -5.45],
+    [-2.97, 7.45, 7.95, 2.96, 2.92, -1.62, -4.85],
+    [-6.48, 4.29, -4.84, 1.05, -1.05, 7.85, 3.85],
+    [2.47, -1.51, -8.04, 0.36, -8.15],
+    [-3.82, -8.92, -1.31],
+]
+
+
+@pytest.mark.points(4)
 def test_results_are_clipped(submission, rng):
     """Parallel and anti-parallel vectors never give a result beyond [-1, 1]."""
+    for a in CLIPPING_TRAPS:
+        for factor, sign in ((3.0, 1.0), (-3.0, -1.0)):
+            b = [factor * x for x in a]
+            what = f"cosine_similarity({a}, {factor:g} * a)"
+            got = similarity(submission, a, b, what)
+            assert -1.0 <= got <= 1.0, f"{what}: {got!r} is outside [-1, 1]"
+            assert_close(got, sign, what=what, rtol=0.0, atol=1e-12)
     for trial in range(60):
         dim = int(rng.integers(2, 60))
         a = rng.normal(size=dim)
@@ -126,7 +149,7 @@ def test_results_are_clipped(submission, rng):
 EXTREMES = [(1e200, 1e200), (1e-200, 1e-200), (1e200, 1e-200)]
 
 
-@pytest.mark.points(3)
+@pytest.mark.points(2)
 @pytest.mark.parametrize("scale_a, scale_b", EXTREMES, ids=["huge", "tiny", "huge-and-tiny"])
 def test_extreme_magnitudes(submission, rng, scale_a, scale_b):
     """Entries near 1e200 or 1e-200 keep full accuracy (no overflow, no underflow)."""
@@ -170,17 +193,20 @@ def test_lists_tuples_and_arrays(submission, rng):
 
 
 INVALID = {
-    "different-lengths": ([1.0, 2.0, 3.0], [1.0, 2.0]),
-    "empty": ([], []),
-    "2-D": ([[1.0, 2.0], [3.0, 4.0]], [[1.0, 0.0], [0.0, 1.0]]),
-    "scalar": (3.0, 4.0),
-    "nan": (np.array([1.0, np.nan, 2.0]), np.array([1.0, 2.0, 3.0])),
-    "inf": (np.array([1.0, 2.0, 3.0]), np.array([np.inf, 0.0, 1.0])),
+    # Each case holds several calls; a function must reject every one of them.
+    "different-lengths": [([1.0, 2.0, 3.0], [1.0, 2.0]), ([1.0, 2.0, 3.0], [2.0]), ([5.0], [1.0, 2.0])],
+    "empty": [([], []), ([], [1.0])],
+    "not-1-D": [(3.0, 4.0), ([[1.0, 2.0], [3.0, 4.0]], [[1.0, 0.0], [0.0, 1.0]]), ([[1.0, 2.0]], [[3.0, 4.0]])],
+    "non-finite": [
+        (np.array([1.0, np.nan, 2.0]), np.array([1.0, 2.0, 3.0])),
+        (np.array([1.0, 2.0, 3.0]), np.array([np.inf, 0.0, 1.0])),
+        ([1.0, -np.inf], [1.0, 1.0]),
+    ],
 }
 
 
 @pytest.mark.points(1)
-@pytest.mark.parametrize("case", sorted(INVALID))
+@pytest.mark.parametrize("case", list(INVALID))
 def test_invalid_inputs_raise_value_error(submission, rng, case):
     """Mismatched, empty, non-1-D and non-finite vectors raise ValueError.
 
@@ -189,6 +215,26 @@ def test_invalid_inputs_raise_value_error(submission, rng, case):
     x, y = rng.normal(size=(2, 3))
     what = "cosine_similarity of random 3-d vectors"
     assert_close(similarity(submission, x, y, what), oracle(x, y), what=what, rtol=1e-9, atol=1e-12)
-    a, b = INVALID[case]
-    with pytest.raises(ValueError):
-        submission.cosine_similarity(a, b)
+    for a, b in INVALID[case]:
+        with pytest.raises(ValueError):
+            got = submission.cosine_similarity(a, b)
+            raise AssertionError(f"cosine_similarity({a!r}, {b!r}) returned {got!r} instead of raising ValueError")
+
+
+@pytest.mark.points(1)
+def test_inputs_not_mutated(submission, rng):
+    """The caller's vectors are left unchanged, and the result is right (self-reported).
+
+    What the arguments look like after the call is reported by the sandbox itself, so this check
+    is self-reported by nature: it is worth 1 point.
+    """
+    a = rng.normal(size=7) * 1e3
+    b = rng.normal(size=7) * 1e-3
+    before = (a.copy(), b.copy())
+    result, args_after, _ = submission.call_with_inputs("cosine_similarity", a, b)
+    what = "cosine_similarity(a, b) of float64 arrays"
+    assert_close(as_float(result, what), oracle(*before), what=what, rtol=1e-9, atol=1e-12)
+    for name, old, new in zip("ab", before, args_after, strict=True):
+        got = np.asarray(new, dtype=np.float64)
+        if got.shape != old.shape or not np.array_equal(got, old):
+            raise AssertionError(f"argument {name} was changed by cosine_similarity(a, b)")

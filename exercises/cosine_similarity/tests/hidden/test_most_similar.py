@@ -1,8 +1,10 @@
 """Hidden tests for ``most_similar(word, embeddings, topn=3)``: nearest neighbours of a word.
 
 Oracle: brute force over the vocabulary with scikit-learn's cosine similarity, sorted by
-(-similarity, word). Tie cases use vectors whose similarities are computed exactly in any
-summation order, so a tie is a real tie for every correct implementation.
+(-similarity, word); on vectors scaled to 1e200 or 1e-200 it runs on the unscaled vectors. Tie
+cases use vectors whose similarities are computed exactly in any summation order, so a tie is a
+real tie for every correct implementation; elsewhere two words may swap only if their true
+similarities agree to 1e-12.
 """
 
 import numpy as np
@@ -106,7 +108,11 @@ def test_query_word_is_excluded(submission, rng):
 @pytest.mark.points(2)
 @pytest.mark.parametrize("query", ["positive", "zero"])
 def test_ties_go_to_the_alphabetically_smaller_word(submission, rng, query):
-    """Words with equal similarity come in alphabetical order, whatever the dictionary order."""
+    """Words with equal similarity come in alphabetical order, whatever the dictionary order.
+
+    Another word of the same vocabulary is looked up first, so a list in alphabetical order with
+    constant similarities fails.
+    """
     if query == "positive":
         base = {"cat": [1.0, 0.0, 0.0, 0.0], "zebra": [2.0, 1.0, 0.0, 0.0], "newt": [-1.0, 0.0, 3.0, 0.0]}
         tied = ["dog", "bee", "owl", "ant", "yak"]
@@ -121,6 +127,9 @@ def test_ties_go_to_the_alphabetically_smaller_word(submission, rng, query):
             embeddings[w] = rng.normal(size=3).tolist()
         expected_words = ["bear", "crab", "lynx", "moth", "wasp"]
     order = list(embeddings)
+    control = next(w for w in order if w != "cat" and np.any(embeddings[w]))
+    what_control = f"most_similar({control!r}, {order}, topn=3)"
+    assert_ranked(neighbours(submission, what_control, control, embeddings, 3), control, embeddings, 3, what_control)
     for topn in (2, 3, len(expected_words)):
         what = f"most_similar('cat', {order}, topn={topn}) with a {query} query vector"
         got = neighbours(submission, what, "cat", embeddings, topn)
@@ -147,7 +156,7 @@ def test_topn(submission, rng):
         assert_ranked(neighbours(submission, what, word, embeddings, topn), word, embeddings, topn, what)
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(2)
 def test_topn_larger_than_vocabulary(submission, rng):
     """A topn above the number of other words returns all of them."""
     embeddings = random_vocabulary(rng, 4, 3)
@@ -194,8 +203,38 @@ def test_topn_below_one_raises_value_error(submission, rng, topn):
 
 
 @pytest.mark.points(3)
+def test_extreme_magnitudes_and_zero_vectors(submission, rng):
+    """Vectors near 1e200 or 1e-200, and zero vectors, get the similarities of Part 1 (no overflow, no NaN)."""
+    dim = 6
+    base = random_vocabulary(rng, 9, dim)
+    words = list(base)
+    scales = [1e200, 1e-200, 1e200, 1e-200, 1.0, 1e180, 1e-190, 1.0, 1e200]
+    embeddings = {w: base[w] * s for w, s in zip(words, scales, strict=True)}
+    embeddings[words[4]] = np.zeros(dim)  # a zero vector: similarity 0.0 with every word
+    base[words[4]] = np.zeros(dim)
+    for word in (words[0], words[1], words[7]):
+        what = f"most_similar({word!r}, 9 words scaled by 1e200 or 1e-200, one zero vector, topn=8)"
+        got = neighbours(submission, what, word, embeddings, 8)
+        assert_ranked(got, word, base, 8, what)
+
+
+@pytest.mark.points(2)
+def test_vectors_as_lists(submission, rng):
+    """Vectors given as Python lists (not numpy arrays) are handled like arrays."""
+    embeddings = random_vocabulary(rng, 10, 4)
+    as_lists = {w: v.tolist() for w, v in embeddings.items()}
+    word = list(embeddings)[int(rng.integers(10))]
+    what = f"most_similar({word!r}, 10 words whose vectors are lists, topn=5)"
+    assert_ranked(neighbours(submission, what, word, as_lists, 5), word, embeddings, 5, what)
+
+
+@pytest.mark.points(1)
 def test_embeddings_not_mutated(submission, rng):
-    """The embeddings dictionary and its vectors are left unchanged, and the neighbours are right."""
+    """The embeddings and their vectors are left unchanged, and the neighbours are right (self-reported).
+
+    What the arguments look like after the call is reported by the sandbox itself, so this check
+    is self-reported by nature: it is worth 1 point.
+    """
     embeddings = random_vocabulary(rng, 8, 4)
     for i, w in enumerate(list(embeddings)):
         embeddings[w] = embeddings[w] * 5.0 if i % 2 else (embeddings[w] * 5.0).tolist()

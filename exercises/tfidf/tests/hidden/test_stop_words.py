@@ -62,7 +62,7 @@ def random_case(rng: np.random.Generator, word: str) -> str:
     return "".join(ch.upper() if flip else ch for ch, flip in zip(word, flips, strict=True))
 
 
-@pytest.mark.points(3)
+@pytest.mark.points(2)
 def test_small_example(submission):
     """A short sentence loses its stop words and keeps the rest."""
     tokens = ["the", "cat", "sat", "on", "the", "mat"]
@@ -82,6 +82,23 @@ def test_case_insensitive(submission):
     tokens = ["The", "Movie", "was", "NOT", "Good", "THE", "End", "Café"]
     check_removal(submission, tokens, ["the", "Was", "NOT", "end"], "mixed-case tokens and stop words")
     check_removal(submission, ["Café", "CAFÉ", "café", "Tea"], ["CAFÉ"], "accented capitals")
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize(
+    "tokens, stop_words",
+    [
+        (
+            ["STRASSE", "Straße", "straße", "ΟΔΟΣ", "οδος", "İS", "is", "Is", "ﬁne", "FINE"],
+            ["straße", "οδοσ", "is", "fine"],
+        ),
+        (["Straße", "οδοσ", "istanbul", "i\u0307stanbul", "Fine", "ﬁne"], ["STRASSE", "ΟΔΟΣ", "İSTANBUL", "FINE"]),
+    ],
+    ids=["lowercase-stop-words", "uppercase-stop-words"],
+)
+def test_unicode_case_rules(submission, tokens, stop_words):
+    """Case-insensitive matching is str.lower() on both sides, where casefold() and upper() give other answers."""
+    check_removal(submission, tokens, stop_words, f"{tokens}, {stop_words}")
 
 
 @pytest.mark.points(3)
@@ -105,7 +122,11 @@ def test_empty_inputs(submission):
 
 @pytest.mark.points(1)
 def test_inputs_not_mutated(submission):
-    """Neither the token list nor the stop-word list is changed, and the result is still right."""
+    """Neither the token list nor the stop-word list is changed, and the result is still right (self-reported).
+
+    What the arguments look like after the call is reported by the sandbox itself, so this check
+    is self-reported by nature: it is worth 1 point.
+    """
     tokens, stop_words = ["The", "cat", "and", "the", "hat"], ["the", "AND"]
     got, args_after, _ = submission.call_with_inputs("remove_stop_words", list(tokens), list(stop_words))
     if list(args_after[0]) != tokens or list(args_after[1]) != stop_words:
