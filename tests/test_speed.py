@@ -122,10 +122,10 @@ def test_the_submission_is_loaded_once_the_tests_are_collected(mini_bank, tmp_pa
     events = tmp_path / "events"
 
     class RecordingSession(FakeSession):
-        def load(self, module, source, filename, timeout=None):
+        def load(self, module, source, filename, timeout=None, **options):
             with open(events, "a") as fp:
                 fp.write(f"load-{module}\n")
-            return super().load(module, source, filename, timeout)
+            return super().load(module, source, filename, timeout, **options)
 
     class RecordingBackend(FakeBackend):
         def open_session(self, limits):
