@@ -1,4 +1,4 @@
-"""The matrix is built by a Python double loop over all pairs: far too slow for 2000 x 2000."""
+"""The matrix is built by a Python double loop over all pairs: far too slow for 1000 x 1000."""
 
 import numpy as np
 
