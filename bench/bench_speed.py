@@ -241,8 +241,11 @@ def compare(corpus: Path, repeats: int, jobs: int, extras_batch: dict[str, str],
         naive = medians[f"naive {kind}"]
         for name, value in medians.items():
             if name.endswith(kind) and not name.startswith("naive"):
-                print(f"  ratio {name} / naive {kind}: {value / naive:5.2f}" + (f"  (goal {goal})"
-                      if name.startswith("grader") else ""))
+                # Each repetition's own ratio too: the load drifts between repetitions, less within one.
+                paired = [run / floor for run, floor in zip(samples[name], samples[f"naive {kind}"], strict=True)]
+                print(f"  ratio {name} / naive {kind}: {value / naive:5.2f} (of the medians); per repetition "
+                      f"{', '.join(f'{r:.2f}' for r in paired)}, median {statistics.median(paired):.2f}"
+                      + (f"  (goal {goal})" if name.startswith("grader") else ""))
     print(f"  {load()}")
 
 

@@ -122,10 +122,10 @@ def test_the_submission_is_loaded_once_the_tests_are_collected(mini_bank, tmp_pa
     events = tmp_path / "events"
 
     class RecordingSession(FakeSession):
-        def load(self, module, source, filename, timeout=None):
+        def load(self, module, source, filename, timeout=None, **options):
             with open(events, "a") as fp:
                 fp.write(f"load-{module}\n")
-            return super().load(module, source, filename, timeout)
+            return super().load(module, source, filename, timeout, **options)
 
     class RecordingBackend(FakeBackend):
         def open_session(self, limits):
@@ -169,7 +169,8 @@ def test_a_sandbox_that_cannot_start_is_a_grader_fault_not_a_broken_bank(mini_ba
 class SleepSandbox:
     """A real process standing in for a worker: enough to see what is started, handed out and ended."""
 
-    def __init__(self) -> None:
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
         self.process = subprocess.Popen(["sleep", "600"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         stderr=subprocess.PIPE)
 
@@ -199,7 +200,7 @@ class SleepBackend:
         self.started: list[SleepSandbox] = []
 
     def start(self, limits: Limits) -> SleepSandbox:
-        sandbox = SleepSandbox()
+        sandbox = SleepSandbox(limits)
         self.started.append(sandbox)
         return sandbox
 
@@ -220,7 +221,8 @@ def test_each_session_gets_a_fresh_sandbox_and_the_next_one_starts_ahead():
             backend.retire(sandbox)
         backend._reaper.submit(lambda: None).result()  # the endings queued so far are done
         assert not any(s.alive for s in handed)
-        assert len(inner.started) == 4  # the three handed out, and one started ahead for a fourth
+        [(_limits, ahead)] = backend._pending  # one more is starting, for a fourth session
+        assert ahead.result() not in handed and len(inner.started) == 4
     finally:
         backend.close()
     assert not any(s.alive for s in inner.started)  # the one never used is killed too
@@ -250,13 +252,14 @@ def test_a_stopping_backend_kills_everything_and_starts_nothing_more():
 def test_sandboxes_started_for_other_limits_are_not_used():
     inner = SleepBackend()
     backend = Prestarter(inner, ahead=1)
+    smaller = Limits.default().merged({"memory_mb": 512})
     try:
-        first = backend.start(Limits.default())
-        other = backend.start(Limits.default().merged({"memory_mb": 512}))
-        assert other is not first and len(inner.started) >= 3
+        first = backend.start(Limits.default())  # and one more starts ahead, with the default limits
+        other = backend.start(smaller)
+        assert other is not first and other.limits == smaller
     finally:
         backend.close()
-    assert not any(s.alive for s in inner.started)
+    assert len(inner.started) >= 3 and not any(s.alive for s in inner.started)
 
 
 # --- the worker ---------------------------------------------------------------------------------

@@ -56,12 +56,12 @@ def grade_command(submission: Path, exercises: tuple[str, ...], sandbox: str, ju
     backend = prestarting(backend)  # the container boots while the hidden tests are collected
     try:
         result = grade(submission, chosen, backend, seed=run_seed, explicit=bool(exercises), overrides=overrides)
+        result = redact(result, Feedback(feedback))
+        table.write(result, table_out, color=use_color())
+        write_reports(result, {"junit": junit, "json": json_path, "markdown": markdown})
+        emit(result, formats)  # --format: machine-readable results for Classroom / Gradescope
     finally:
-        getattr(backend, "close", lambda: None)()
-    result = redact(result, Feedback(feedback))
-    table.write(result, table_out, color=use_color())
-    write_reports(result, {"junit": junit, "json": json_path, "markdown": markdown})
-    emit(result, formats)  # --format: machine-readable results for Classroom / Gradescope
+        getattr(backend, "close", lambda: None)()  # waits for the container's removal, begun meanwhile
     if fail_under is not None and result.percent < fail_under:
         click.echo(f"Score {result.percent:.1f}% is under --fail-under {fail_under:g}%", err=True)
         sys.exit(1)
