@@ -319,3 +319,13 @@ def test_every_junit_report_of_the_batch_validates_against_both_schemas(batch) -
         for schema in schemas:
             schema.validate(str(report))
         assert str(batch["root"]) not in report.read_text(encoding="utf-8")  # no local path
+
+
+def test_known_solutions_inside_the_submissions_are_refused_before_grading(tmp_path) -> None:
+    subs = tmp_path / "subs"
+    (subs / "known").mkdir(parents=True)
+    (subs / "alice.py").write_text(REFERENCE, encoding="utf-8")
+    run = CliRunner().invoke(main, ["batch", str(subs), "-o", str(tmp_path / "results"), "--bank", str(MINI_BANK),
+                                    "--sandbox", "process", "--known-solutions", str(subs / "known")])
+    assert run.exit_code == 2 and "must not be inside the submissions folder" in run.output
+    assert not (tmp_path / "results" / "candidates" / "alice.py").exists()

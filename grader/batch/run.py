@@ -37,20 +37,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from grader import __version__, decisions, similarity
-from grader.atomic import write_text_atomically
+from grader import __version__
 from grader.bank import DEFAULT_BANK, Exercise, load_bank, secret_paths, select
+from grader.batch import review
 from grader.batch.candidates import Candidate, discover
 from grader.batch.executor import choose_executor
 from grader.batch.pool import Progress, QuietProgress, Task
-from grader.batch.store import KNOWN_SOLUTIONS, ResultsDir
+from grader.batch.store import ResultsDir
 from grader.batch.worker import WorkerConfig, grade_candidate
-from grader.decisions import DecisionSheet
 from grader.errors import BatchConflict, LimitError, SandboxUnavailable, ScorecardsError, StoreError
 from grader.grading import new_seed
 from grader.interview import ScorecardSet, Weights, load_rubrics, load_scorecards, rubric_dir
 from grader.limits import Limits
-from grader.similarity import SimilarityReport
 from grader.summary import BatchSettings, BatchSummary, CandidateRecord, Row, now
 
 
@@ -95,6 +93,7 @@ def run_batch(request: BatchRequest, progress: Progress | None = None, task: Tas
         store.save_settings(settings)
         exercises = select(load_bank(_bank_path(settings)), settings.exercises)
         scorecards = _read_scorecards(request, settings, submissions)  # before grading: broken rubrics fail fast
+        known = review.known_folder(request.known_solutions, results, submissions)  # likewise
         candidates = discover(submissions, exclude=[results])
         executor = choose_executor(request.scheduler, request.jobs or default_jobs(), task)
         sandbox, warning = executor.sandbox(request.sandbox, _hidden(settings, submissions, results))
@@ -115,8 +114,8 @@ def run_batch(request: BatchRequest, progress: Progress | None = None, task: Tas
         summary = build_summary(store, candidates, settings, exercises, interrupted, progress)
         if scorecards is not None:
             summary.add_interviews(scorecards, request.weights)
-        summary.add_decisions(update_decisions(results, summary, progress))
-        summary.similarity = find_similar(summary, _known_folder(request, results, submissions), progress)
+        summary.add_decisions(review.update_decisions(results, summary, progress))
+        summary.similarity = review.find_similar(summary, known, progress)
         store.write_summaries(summary)
     return summary
 
@@ -219,15 +218,6 @@ def _read_scorecards(request: BatchRequest, settings: BatchSettings, submissions
     return load_scorecards(request.scorecards, load_rubrics(rubric_dir(_bank_path(settings))))
 
 
-def _known_folder(request: BatchRequest, results: Path, submissions: Path) -> Path | None:
-    folder = request.known_solutions.resolve() if request.known_solutions else results / KNOWN_SOLUTIONS
-    if request.known_solutions is not None and not folder.is_dir():
-        raise StoreError(f"{request.known_solutions} is not a folder of known solutions")
-    if folder.is_relative_to(submissions):
-        raise StoreError("the known solutions must not be inside the submissions folder: they would be graded")
-    return folder if folder.is_dir() else None
-
-
 def _check_folders(submissions: Path, results: Path) -> None:
     if not submissions.is_dir():
         raise StoreError(f"{submissions} is not a folder of submissions")
@@ -283,58 +273,6 @@ def _sweep(sandbox: str, progress: Progress) -> None:
 
 
 # --- summaries -----------------------------------------------------------------------------------
-
-def update_decisions(results: Path, summary: BatchSummary, progress: Progress) -> DecisionSheet:
-    """Read ``decisions.csv``, add a row for each new candidate, and write it back (never losing a row).
-
-    A sheet that could not be read is left exactly as it is, and its problems are told.
-    """
-    path = results / decisions.FILE
-    sheet = decisions.read(path)
-    unreadable = path.exists() and not sheet.rows and sheet.problems
-    if not unreadable and (sheet.add_missing((row.name, row.key) for row in summary.rows) or not path.exists()):
-        write_text_atomically(path, sheet.write)
-    for problem in sheet.problems:
-        progress.note(problem)
-    return sheet
-
-
-def find_similar(summary: BatchSummary, known_folder: Path | None, progress: Progress) -> SimilarityReport | None:
-    """The similarity flags of the graded candidates; None (with a note) when they cannot be computed."""
-    files: dict[str, dict[str, str]] = {}
-    for exercise in summary.exercises:
-        # Line ends as the report shows them: the flags' regions are offsets into these texts.
-        files[exercise.slug] = {row.key: row.sources[exercise.file].replace("\r\n", "\n") for row in summary.rows
-                                if row.status.final and exercise.file in row.sources}
-    known = known_solutions(summary.exercises, known_folder)
-    try:
-        report = similarity.detect(files, summary.stubs(), known)
-    except Exception as exc:  # noqa: BLE001 - flags are evidence for people: their absence must not cost the batch
-        progress.note(f"similarity flags not computed: {type(exc).__name__}: {exc}")
-        return None
-    for note in report.notes:
-        progress.note(note)
-    return report
-
-
-def known_solutions(exercises: list[Exercise], folder: Path | None) -> dict[str, list[tuple[str, str]]]:
-    """Each exercise's bank reference and the known public solutions of ``folder``: every ``.py``
-    file named as the exercise's file, or lying in a sub-folder named after the exercise."""
-    known: dict[str, list[tuple[str, str]]] = {e.slug: [] for e in exercises}
-    for exercise in exercises:
-        if exercise.reference.is_file():
-            known[exercise.slug].append(("the bank's reference", exercise.reference.read_text(encoding="utf-8")))
-    for path in sorted(folder.rglob("*.py")) if folder is not None else []:
-        relative = path.relative_to(folder)  # type: ignore[arg-type]  # folder is not None here
-        for exercise in exercises:
-            if path.name == exercise.file or exercise.slug in relative.parts[:-1]:
-                try:
-                    known[exercise.slug].append((f"known solution {relative.as_posix()}",
-                                                 path.read_text(encoding="utf-8")))
-                except (OSError, UnicodeDecodeError):
-                    continue
-    return known
-
 
 def build_summary(store: ResultsDir, candidates: list[Candidate], settings: BatchSettings,
                   exercises: list[Exercise], interrupted: bool = False,
