@@ -135,8 +135,9 @@ def test_hostile_submission_gains_nothing(case, backend, loopback_listener):
     assert seconds < spec.get("max_seconds", float("inf")), f"grading took {seconds:.1f} s"
     for text in spec.get("never_said", []):
         assert not [t.message for t in graded.tests if text in t.message], f"the attack worked: {text}"
-    if spec.get("strikes_out"):
-        assert graded.tests[-1].message.startswith("not run: the sandbox was already stopped 2 times")
+    if spec.get("strikes_out"):  # a forbidden-API verdict, found statically, replaces the message
+        last = graded.tests[-1]
+        assert last.message.startswith(("not run: the sandbox was already stopped 2 times", "forbidden:"))
     assert not leftovers(sandbox), "the sandbox left processes or containers behind"
     for sentinel in HOST_SENTINELS:
         assert not sentinel.exists(), f"the submission wrote {sentinel} on the host"
