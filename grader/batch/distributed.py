@@ -71,6 +71,8 @@ TICK_SECONDS = 0.5  # how often the progress display is refreshed while nothing 
 POLL_SECONDS = 5.0  # how often the client looks for workers that joined
 STOP_SECONDS = 30.0  # for the workers to kill the batch's sandboxes after Ctrl-C
 MIN_WINDOW = 16  # candidates in flight at least; 4 per worker beyond that
+SWEEP_SECONDS = 10.0  # how often a Docker worker removes the containers of dead graders on its host
+SWEEP_CALLBACK = "nlp-grader-sweep"
 MAX_RESUBMITS = 2  # a task the scheduler lost (not a dead worker: Dask retries those) is submitted again
 logger = logging.getLogger("grader.distributed")
 
@@ -196,6 +198,7 @@ class GraderCheck(WorkerPlugin):
             return
         if expected.sandbox == "docker":
             await asyncio.to_thread(_sweep_leftovers)
+            _keep_sweeping(worker)
         await worker.set_resources(**{self.resource: 1})
         _reconsider(worker)
 
@@ -211,6 +214,27 @@ def _reconsider(worker: Any) -> None:
     if worker.status == Status.running:
         worker.status = Status.paused
         worker.status = Status.running
+
+
+def _keep_sweeping(worker: Any) -> None:
+    """Sweep this host's leftover containers every SWEEP_SECONDS while the worker lives.
+
+    A worker killed with SIGKILL leaves containers behind: exited ones that nobody removes, busy
+    ones, and ones that its orphaned ``docker run`` clients create after it died. Sweeping once,
+    when a batch registers, would leave them until the next batch; the workers that survive clear
+    them as they go instead. The worker stops its periodic callbacks when it closes.
+    """
+    from tornado.ioloop import PeriodicCallback
+
+    if SWEEP_CALLBACK in worker.periodic_callbacks:
+        return
+
+    async def sweep() -> None:
+        await asyncio.to_thread(_sweep_leftovers)  # the engine is asked from a thread, not the event loop
+
+    callback = PeriodicCallback(sweep, SWEEP_SECONDS * 1000)
+    worker.periodic_callbacks[SWEEP_CALLBACK] = callback
+    callback.start()
 
 
 def _sweep_leftovers() -> None:
