@@ -22,8 +22,10 @@ This is evidence for a person to look at, never a penalty: nothing here changes 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -109,6 +111,18 @@ class SimilarityReport:
         return {"method": "copydetect winnowing (MOSS), the stub as boilerplate", "threshold": self.threshold,
                 "files": self.files, "seconds": round(self.seconds, 3), "notes": self.notes, "more_pairs": self.more,
                 "pairs": [p.to_dict() for p in self.flagged()], "known": [m.to_dict() for m in self.known]}
+
+
+def warm_up() -> threading.Thread:
+    """Import copydetect in the background (it imports matplotlib: about half a second), while a
+    batch grades and this process mostly waits; :func:`detect` then finds it imported."""
+    def load() -> None:
+        with contextlib.suppress(Exception):  # detect() imports it again, and reports what fails
+            import copydetect  # noqa: F401
+
+    thread = threading.Thread(target=load, name="similarity-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def detect(files: Mapping[str, Mapping[str, str]], stubs: Mapping[str, str],

@@ -414,3 +414,46 @@ def test_the_command_line_imports_a_command_only_when_it_runs():
             f"print(sorted(m for m in sys.modules if m.startswith({heavy!r})))\n")
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert completed.stdout.strip() == "[]"
+
+
+def ahead_of_this_worker(candidate) -> dict:
+    """A batch task that reports how many containers its worker would start ahead, and grades nothing."""
+    from grader.batch import worker
+
+    assert worker._STATE is not None and worker._STATE.backend is not None
+    return {**brief_only(candidate), "message": str(worker._STATE.backend.ahead)}
+
+
+class Briefs:
+    """A batch progress that keeps the briefs of finished candidates, in order."""
+
+    def __init__(self) -> None:
+        self.briefs: list[dict] = []
+
+    def begin(self, total: int, done: int, todo: int) -> None: ...
+    def tick(self) -> None: ...
+    def note(self, message: str) -> None: ...
+
+    def finished(self, brief: dict) -> None:
+        self.briefs.append(brief)
+
+
+@pytest.mark.docker
+def test_the_last_candidates_of_a_batch_start_no_container_for_a_next_one(tmp_path):
+    from grader.batch.run import BatchRequest, run_batch
+
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for index in range(4):
+        (subs / f"c{index}.py").write_text(REFERENCE)
+    progress = Briefs()
+    run_batch(BatchRequest(subs, tmp_path / "results", bank=DATA / "mini_bank", sandbox="docker", jobs=1, seed=1),
+              progress, task=ahead_of_this_worker)
+    assert [b["message"] for b in progress.briefs] == ["1", "1", "1", "0"]
+
+
+def test_the_similarity_library_can_be_imported_while_the_batch_grades():
+    code = ("import sys\nfrom grader import similarity\nsimilarity.warm_up().join()\n"
+            "print('copydetect' in sys.modules)\n")
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert completed.stdout.strip() == "True"

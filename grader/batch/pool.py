@@ -100,7 +100,8 @@ def _pool_pass(candidates: list[Candidate], jobs: int, config: WorkerConfig, tas
             # A few candidates per job in flight, not all of them: each wait() visits every pending
             # future, and with the whole batch pending that is quadratic in the batch's size.
             while waiting and len(pending) < IN_FLIGHT_PER_JOB * jobs:
-                future = executor.submit(run_task, task, waiting[0])
+                # The last candidates' workers start no container for a next one that will not come.
+                future = executor.submit(run_task, task, waiting[0], len(waiting) > jobs)
                 futures[future] = waiting.popleft()
                 pending.add(future)
             done, pending = wait(pending, timeout=TICK_SECONDS, return_when=FIRST_COMPLETED)

@@ -106,6 +106,7 @@ def run_batch(request: BatchRequest, progress: Progress | None = None, task: Tas
         progress.begin(len(candidates), len(candidates) - len(todo), len(todo))
         config = _worker_config(sandbox, settings, submissions, results)
         interrupted = False
+        similarity.warm_up()
         with _sweeping(sandbox if executor.sweeps_here else "", progress), _signals_interrupt():
             try:
                 executor.grade(todo, config, progress)

@@ -38,6 +38,7 @@ from grader.summary import CandidateRecord, Status, now
 
 INTERRUPTED = "interrupted"  # not a Status: the brief of a candidate its stopping worker left unpublished
 PARENT_POLL_SECONDS = 1.0
+AHEAD = 1  # containers a Docker worker starts for its next candidates while it grades one
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,7 +60,7 @@ def tracked(backend: Backend) -> Prestarter:
     kill them all. In Docker it also starts the next candidate's container while this one is graded
     (a fresh container each, never reused: :mod:`grader.sandbox.prestart`)."""
     docker = backend.name == "docker"
-    return Prestarter(backend, ahead=1 if docker else 0, early=docker)
+    return Prestarter(backend, ahead=AHEAD if docker else 0, early=docker)
 
 
 @dataclasses.dataclass
@@ -92,15 +93,18 @@ def initialize(config: WorkerConfig) -> None:
     _STATE = state
 
 
-def run_task(task: Callable[[Candidate], dict[str, Any]], candidate: Candidate) -> dict[str, Any]:
+def run_task(task: Callable[[Candidate], dict[str, Any]], candidate: Candidate, more: bool = True) -> dict[str, Any]:
     """Run ``task`` on one candidate (what the pool calls), leaving a marker while it runs.
 
-    If this worker dies, the marker it leaves tells the parent which candidate it held.
+    If this worker dies, the marker it leaves tells the parent which candidate it held. ``more``:
+    whether other candidates follow; if not, no container is started ahead for a next one.
     """
     state = _STATE
     assert state is not None, "initialize() runs first"
     if state.stopping:
         return {"candidate": candidate.name, "status": INTERRUPTED}
+    if state.backend is not None:
+        state.backend.ahead = AHEAD if more and state.backend.early else 0
     marker = state.config.results / ".work" / "running" / candidate.key
     marker.write_text(str(os.getpid()))
     try:
