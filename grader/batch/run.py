@@ -37,7 +37,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from grader import __version__
+from grader import __version__, similarity
 from grader.bank import DEFAULT_BANK, Exercise, load_bank, secret_paths, select
 from grader.batch import review
 from grader.batch.candidates import Candidate, discover
