@@ -12,7 +12,6 @@ from typing import Any
 from grader import __version__
 from grader.bank import Exercise
 from grader.errors import SubmissionError
-from grader.judge.runner import run_exercise
 from grader.limits import Limits
 from grader.names import readable_name
 from grader.results import SubmissionResult
@@ -71,6 +70,11 @@ def grade_sources(
     started, clock = _now(), time.monotonic()
     results = []
     with backend.open_session(session_limits) as session:
+        # Imported here, once the session's sandbox is starting (in the background, where the
+        # backend can): pytest and the judge take a tenth of a second to import, during which the
+        # container boots instead of waiting for them.
+        from grader.judge.runner import run_exercise  # noqa: PLC0415
+
         for exercise in exercises:
             folder = (tests or {}).get(exercise.slug)
             limits_here = base.merged(exercise.limits).merged(overrides)

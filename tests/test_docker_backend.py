@@ -485,3 +485,22 @@ def _grader_process(code: str) -> subprocess.Popen[str]:
         time.sleep(300)
     """)
     return subprocess.Popen([sys.executable, "-c", script], cwd=REPO, stdout=subprocess.PIPE, text=True)
+
+
+@pytest.mark.docker
+def test_grade_returns_before_its_container_is_removed_and_leaves_none(engine: docker.DockerClient) -> None:
+    """``grader grade`` hands its last container to a detached ``docker rm -f``: gone soon after."""
+    grader = subprocess.Popen([sys.executable, "-m", "grader.cli", "grade", str(REPO / "reference" / "cosine_similarity.py"),
+                               "-e", "cosine_similarity", "--sandbox", "docker"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = grader.communicate(timeout=300)
+    assert grader.returncode == 0 and "100.0%" in out, out + err
+
+    def owned() -> list[str]:
+        found = engine.api.containers(all=True, filters={"label": f"{db.LABEL_SANDBOX}=1"})
+        return [c["Names"][0] for c in found if (c.get("Labels") or {}).get(db.LABEL_OWNER_PID) == str(grader.pid)]
+
+    deadline = time.monotonic() + 30
+    while owned() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not owned()

@@ -15,7 +15,6 @@ from grader.cli.options import bank_option, exercise_option, limit_options, sand
 from grader.grading import grade, new_seed
 from grader.integrations.formats import FORMATS, emit, table_stream
 from grader.limits import Limits
-from grader.reports import WRITERS, table
 from grader.results import Feedback, SubmissionResult, redact
 from grader.sandbox.choose import choose_backend
 from grader.sandbox.prestart import prestarting
@@ -53,9 +52,12 @@ def grade_command(submission: Path, exercises: tuple[str, ...], sandbox: str, ju
     if warning:
         click.echo(warning, err=True)
     run_seed = seed if seed is not None else new_seed()
-    backend = prestarting(backend)  # the container boots while the hidden tests are collected
+    # The container boots while the hidden tests are collected, and is removed after this command exits.
+    backend = prestarting(backend, hand_off=True)
     try:
         result = grade(submission, chosen, backend, seed=run_seed, explicit=bool(exercises), overrides=overrides)
+        from grader.reports import table  # noqa: PLC0415 - imported after the sandbox started: it boots meanwhile
+
         result = redact(result, Feedback(feedback))
         table.write(result, table_out, color=use_color())
         write_reports(result, {"junit": junit, "json": json_path, "markdown": markdown})
@@ -69,6 +71,8 @@ def grade_command(submission: Path, exercises: tuple[str, ...], sandbox: str, ju
 
 def write_reports(result: SubmissionResult, targets: dict[str, Path | None]) -> None:
     """Write each requested report atomically (a reader never sees half a file)."""
+    from grader.reports import WRITERS  # noqa: PLC0415 - see grade_command
+
     for name, path in targets.items():
         if path is None:
             continue

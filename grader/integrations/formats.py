@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import TextIO
 
 from grader.errors import UsageError
-from grader.reports import classroom, gradescope, markdown
 from grader.results import SubmissionResult
 
 FORMATS = ("classroom", "gradescope")
@@ -40,6 +39,10 @@ def table_stream(formats: tuple[str, ...]) -> TextIO:
 
 def emit(result: SubmissionResult, formats: tuple[str, ...]) -> None:
     """Write each requested format where it belongs."""
+    # The report writers are imported when they write: ``grader grade`` imports this module before
+    # its sandbox starts, and every millisecond there delays the container.
+    from grader.reports import gradescope  # noqa: PLC0415
+
     for name in dict.fromkeys(formats):
         if name == "classroom":
             emit_classroom(result)
@@ -50,6 +53,8 @@ def emit(result: SubmissionResult, formats: tuple[str, ...]) -> None:
 
 def emit_classroom(result: SubmissionResult) -> None:
     """The runner result to ``$GITHUB_OUTPUT`` (else stdout), the summary to ``$GITHUB_STEP_SUMMARY``."""
+    from grader.reports import classroom, markdown  # noqa: PLC0415 - see emit()
+
     output, summary = os.environ.get("GITHUB_OUTPUT"), os.environ.get("GITHUB_STEP_SUMMARY")
     if output:
         with Path(output).open("a", encoding="utf-8") as fp:

@@ -153,6 +153,30 @@ class DockerSandbox:
                     stream.close()
         _LIVE.discard(self)
 
+    def end_detached(self) -> None:
+        """Hand the container's removal to a detached ``docker rm -f`` and return at once.
+
+        For a grader about to exit: it need not wait the 40 ms that the engine takes to kill a
+        container. ``sh`` starts the helper in the background and exits, so that the helper belongs
+        to init, not to this process, and outlives it. Should the helper fail, the container is a
+        leftover that the next grader on this host sweeps (its owner is gone).
+        """
+        self._killed = True
+        helper = subprocess.Popen(  # noqa: S603 - fixed argv; the name is ours and passed as an argument
+            ["sh", "-c", 'docker rm -f "$1" >/dev/null 2>&1 &', "sh", self.name],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True, close_fds=True,
+        )
+        helper.wait()
+        for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
+            with contextlib.suppress(OSError):
+                if stream is not None:
+                    stream.close()
+        _LIVE.discard(self)
+        # The `docker run` client ends with its container; kept until then, so that it is reaped
+        # (poll) rather than left to a Popen finaliser that would warn about a running child.
+        _ENDING_CLIENTS[:] = [p for p in _ENDING_CLIENTS if p.poll() is None] + [self.process]
+
     def _final_state(self) -> dict[str, Any] | None:
         try:
             state = self.client.api.inspect_container(self.name)["State"]
@@ -449,6 +473,7 @@ class _LiveSandboxes:
 
 
 _LIVE = _LiveSandboxes()
+_ENDING_CLIENTS: list[subprocess.Popen[bytes]] = []  # clients of containers handed to end_detached
 
 
 def _exit_cleanly_on_termination() -> None:
