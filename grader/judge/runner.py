@@ -125,6 +125,12 @@ def _load_failure(exercise: Exercise, remote: RemoteError) -> SubmissionLoadErro
     return error
 
 
+UNUSED_PLUGINS = (
+    "debugging", "doctest", "faulthandler", "junitxml", "legacypath", "logging", "monkeypatch", "pastebin",
+    "recwarn", "setuponly", "setupplan", "subtests", "threadexception", "tmpdir", "unittest", "warnings",
+)
+
+
 def _run_pytest(tests: Path, rootdir: Path, plugin: JudgePlugin) -> None:
     """Run pytest in this process with arguments the grader sets: no conftest, no config files."""
     args = [
@@ -137,6 +143,10 @@ def _run_pytest(tests: Path, rootdir: Path, plugin: JudgePlugin) -> None:
         "-p", "no:cacheprovider",
         "-p", "no:stepwise",
         "-p", "no:unraisableexception",  # its gc.collect() at the end of each run walks the whole heap
+        # pytest's plugins that hidden tests never use: each one costs every candidate's session
+        # its registration and per-test hooks (about a fifth of the judge's time in a batch).
+        *[flag for name in UNUSED_PLUGINS for flag in ("-p", f"no:{name}")],
+        "--capture=sys",  # the judge's own output only: the candidate's is the sandbox's
         "-q",
         "--tb=no",
         "-W", "ignore",
