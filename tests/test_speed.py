@@ -457,3 +457,24 @@ def test_the_similarity_library_can_be_imported_while_the_batch_grades():
             "print('copydetect' in sys.modules)\n")
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert completed.stdout.strip() == "True"
+
+
+def test_cached_arrays_are_read_only_for_every_candidate_and_cannot_be_unfrozen():
+    import numpy as np
+
+    cache.clear()
+    handed = []
+    for _ in range(3):  # the first candidate computes, the next two get the kept value
+        rng = np.random.default_rng(5)
+        A, info = cache.OracleCache(("file", "test", 5), rng)("k", lambda r=rng: (r.normal(size=(4, 3)), {"n": [4]}))
+        assert not A.flags.writeable
+        with pytest.raises(ValueError, match="read-only"):
+            A[0, 0] = 1.0
+        info["n"].append(5)  # lists and dicts are still copies: this changes nothing kept
+        handed.append((A, info))
+    first, second, third = handed
+    np.testing.assert_array_equal(first[0], third[0])
+    assert second[1] == {"n": [4, 5]} and third[1] == {"n": [4, 5]}  # each got its own [4], then appended
+    with pytest.raises(ValueError):
+        second[0].flags.writeable = True  # a view of a read-only array cannot be made writeable
+    cache.clear()

@@ -15,8 +15,10 @@ Caching is invisible to the grade:
 * the test's ``rng`` must be in the same state as when the value was computed, and is left in the
   state the computation left it in: the test draws the same numbers afterwards, cached or not.
   In any other state the value is computed afresh (and not kept);
-* the value is deep-copied on the way in and out: a test that changes what it got cannot change
-  what the next candidate gets.
+* the value is deep-copied on the way in and out, except numpy arrays, which are kept read-only
+  and handed out as read-only views, to the first candidate as to the others (copying a 12 MB
+  expected matrix cost each candidate 13 ms): a test that changes what it got cannot change what
+  the next candidate gets, and a test that writes into a cached array fails alike for everyone.
 
 Only the judge's own values are kept: nothing of a candidate's, and nothing crosses into the
 sandbox that the test would not have sent anyway. The cache holds at most ``MAX_ENTRIES`` values
@@ -52,13 +54,38 @@ class OracleCache:
         entry = _STORE.get(full) if self._keep else None
         if entry is not None and entry[0] == before:
             self._rng.bit_generator.state = entry[2]
-            return copy.deepcopy(entry[1])  # type: ignore[no-any-return]
-        value = compute()
+            return _copy(entry[1])  # type: ignore[no-any-return]
+        value = _copy(compute())  # read-only arrays for the first candidate too: every candidate alike
         if self._keep and entry is None:
             while len(_STORE) >= MAX_ENTRIES:
                 del _STORE[next(iter(_STORE))]
-            _STORE[full] = (before, copy.deepcopy(value), self._rng.bit_generator.state)
+            _STORE[full] = (before, _copy(value), self._rng.bit_generator.state)
         return value
+
+
+def _copy(value: Any) -> Any:
+    """A deep copy in which numpy arrays are read-only views: of ``value``'s arrays when they are
+    already read-only, of fresh copies otherwise."""
+    memo: dict[int, Any] = {}
+    for array in _arrays(value):
+        if id(array) not in memo:
+            kept = array if not array.flags.writeable else array.copy()
+            kept.flags.writeable = False
+            view = kept.view()
+            view.flags.writeable = False
+            memo[id(array)] = view
+    return copy.deepcopy(value, memo)
+
+
+def _arrays(value: Any) -> list[np.ndarray]:
+    """The numpy arrays in lists, tuples and dicts of ``value`` (what a test keeps)."""
+    if isinstance(value, np.ndarray):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [a for item in value for a in _arrays(item)]
+    if isinstance(value, dict):
+        return [a for item in value.values() for a in _arrays(item)]
+    return []
 
 
 def clear() -> None:
