@@ -65,11 +65,9 @@ def grade_sources(
     """Grade already-read sources; ``tests`` may point an exercise at another test folder."""
     base = limits or Limits.default()
     overrides = dict(overrides or {})
-    memory = max([base.memory_mb] + [int(ex.limits.get("memory_mb", 0)) for ex in exercises])
-    session_limits = base.merged({"memory_mb": memory}).merged(overrides)
     started, clock = _now(), time.monotonic()
     results = []
-    with backend.open_session(session_limits) as session:
+    with backend.open_session(session_limits(exercises, base, overrides)) as session:
         # Imported here, once the session's sandbox is starting (in the background, where the
         # backend can): pytest and the judge take a tenth of a second to import, during which the
         # container boots instead of waiting for them.
@@ -88,6 +86,15 @@ def grade_sources(
         started_at=started,
         duration=round(time.monotonic() - clock, 3),
     )
+
+
+def session_limits(exercises: list[Exercise], base: Limits | None = None,
+                   overrides: Mapping[str, Any] | None = None) -> Limits:
+    """The limits of the one sandbox session that grades ``exercises``: the largest memory any of
+    them needs, then the user's ``overrides``; each exercise's other limits apply per call."""
+    base = base or Limits.default()
+    memory = max([base.memory_mb] + [int(ex.limits.get("memory_mb", 0)) for ex in exercises])
+    return base.merged({"memory_mb": memory}).merged(dict(overrides or {}))
 
 
 def _now() -> str:

@@ -29,7 +29,7 @@ from grader.bank import Exercise, load_bank, select
 from grader.batch.candidates import Candidate, resolve_files
 from grader.batch.store import save_record
 from grader.errors import CandidateInvalid, SandboxUnavailable
-from grader.grading import grade_sources
+from grader.grading import grade_sources, session_limits
 from grader.sandbox.base import Backend
 from grader.sandbox.choose import choose_backend
 from grader.sandbox.prestart import Prestarter
@@ -88,6 +88,7 @@ def initialize(config: WorkerConfig) -> None:
         backend, _warning = choose_backend(config.sandbox, hide=config.hide)
         state.backend = tracked(backend)
         atexit.register(state.backend.close)  # the container started for a next candidate that never came
+        state.backend.warm(session_limits(state.exercises, overrides=config.overrides))  # for the first candidate
     except Exception as exc:  # reported on every candidate, rather than breaking the pool
         state.fault = f"the grader's worker could not start: {type(exc).__name__}: {exc}"
     _STATE = state

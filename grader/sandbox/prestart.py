@@ -64,6 +64,13 @@ class Prestarter:
             self._top_up(limits, 1)
         return Session(self, limits)
 
+    def warm(self, limits: Limits) -> None:
+        """Start a sandbox for a session with these limits now, before any session asks (a batch
+        worker's first candidate then finds its container booted while the worker started)."""
+        if self.early:
+            self._prepare()
+            self._top_up(limits, 1)
+
     def start(self, limits: Limits) -> RunningSandbox:
         """A fresh sandbox: one started ahead if there is one for these limits, else a new one."""
         if self.refuse:
