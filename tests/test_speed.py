@@ -449,7 +449,9 @@ def test_the_last_candidates_of_a_batch_start_no_container_for_a_next_one(tmp_pa
     progress = Briefs()
     run_batch(BatchRequest(subs, tmp_path / "results", bank=DATA / "mini_bank", sandbox="docker", jobs=1, seed=1),
               progress, task=ahead_of_this_worker)
-    assert [b["message"] for b in progress.briefs] == ["1", "1", "1", "0"]
+    # By name: two candidates that finish within one wait of the pool are reported in either order.
+    ahead = {b["candidate"]: b["message"] for b in progress.briefs}
+    assert ahead == {"c0.py": "1", "c1.py": "1", "c2.py": "1", "c3.py": "0"}
 
 
 def test_the_similarity_library_can_be_imported_while_the_batch_grades():

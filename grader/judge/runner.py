@@ -128,6 +128,7 @@ def _load_failure(exercise: Exercise, remote: RemoteError) -> SubmissionLoadErro
 UNUSED_PLUGINS = (
     "debugging", "doctest", "faulthandler", "junitxml", "legacypath", "logging", "monkeypatch", "pastebin",
     "recwarn", "setuponly", "setupplan", "subtests", "threadexception", "tmpdir", "unittest", "warnings",
+    "terminal",  # the judge reads outcomes from its own hooks: nothing is printed
 )
 
 
@@ -147,11 +148,8 @@ def _run_pytest(tests: Path, rootdir: Path, plugin: JudgePlugin) -> None:
         # its registration and per-test hooks (about a fifth of the judge's time in a batch).
         *[flag for name in UNUSED_PLUGINS for flag in ("-p", f"no:{name}")],
         "--capture=sys",  # the judge's own output only: the candidate's is the sandbox's
-        "-q",
-        "--tb=no",
         "-W", "ignore",
         "-o", "python_files=test_*.py",
-        "-o", "console_output_style=classic",
     ]
     with _no_plugin_autoload(), contextlib.redirect_stdout(io.StringIO()):
         code = pytest.main(args, plugins=[plugin])

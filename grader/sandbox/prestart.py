@@ -77,11 +77,13 @@ class Prestarter:
             raise SandboxUnavailable("the batch is stopping")
         self._prepare()
         future = self._take(limits)
-        self._top_up(limits, self.ahead)
         sandbox = None
         if future is not None:
             with contextlib.suppress(Exception):  # it failed to start: try once more, here, and say why
                 sandbox = future.result()
+        # The next ones start once this one is up: started together, they would share the CPU
+        # with the container that a session waits for.
+        self._top_up(limits, self.ahead)
         if sandbox is None:
             sandbox = self.inner.start(limits)
         with self._lock:
