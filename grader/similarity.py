@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import io
+import os
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -118,6 +119,10 @@ def warm_up() -> threading.Thread:
     loads pygments' lexer), in the background while a batch grades and this process mostly waits:
     about 0.7 s that :func:`detect` would otherwise spend after the last candidate."""
     def load() -> None:
+        with contextlib.suppress(OSError, AttributeError):
+            # Only spare CPU: at a batch's start the workers and their containers need it all. On
+            # Linux a thread has its own nice value; elsewhere this is the whole process's, or nothing.
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
         with contextlib.suppress(Exception):  # detect() does it all again, and reports what fails
             import scipy.sparse  # noqa: F401
             from copydetect import CodeFingerprint
