@@ -501,9 +501,9 @@ def _grader_process(code: str) -> subprocess.Popen[str]:
 @pytest.mark.docker
 def test_grade_returns_before_its_container_is_removed_and_leaves_none(engine: docker.DockerClient) -> None:
     """``grader grade`` hands its last container to a detached ``docker rm -f``: gone soon after."""
-    grader = subprocess.Popen([sys.executable, "-m", "grader.cli", "grade", str(REPO / "reference" / "cosine_similarity.py"),
-                               "-e", "cosine_similarity", "--sandbox", "docker"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    reference = REPO / "reference" / "cosine_similarity.py"
+    grader = subprocess.Popen([sys.executable, "-m", "grader.cli", "grade", str(reference), "-e", "cosine_similarity",
+                               "--sandbox", "docker"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     out, err = grader.communicate(timeout=300)
     assert grader.returncode == 0 and "100.0%" in out, out + err
 
