@@ -181,6 +181,9 @@ class SleepSandbox:
     def exit_info(self) -> ExitInfo:
         return ExitInfo(self.process.poll())
 
+    def end_detached(self) -> bool:
+        return False
+
     def cleanup(self) -> None:
         for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
             if stream is not None:

@@ -70,6 +70,10 @@ class RunningSandbox(Protocol):
     def cleanup(self) -> None:
         """Release what the sandbox holds (temporary files, the container). Safe to call twice."""
 
+    def end_detached(self) -> bool:
+        """Have the sandbox ended by a helper that outlives this process, for a command about to
+        exit; False when this kind of sandbox cannot (the caller then kills and cleans it up)."""
+
 
 class SandboxSession(Protocol):
     """One submission's conversation with its sandbox, as the judge uses it."""

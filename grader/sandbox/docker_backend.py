@@ -153,7 +153,7 @@ class DockerSandbox:
                     stream.close()
         _LIVE.discard(self)
 
-    def end_detached(self) -> None:
+    def end_detached(self) -> bool:
         """Hand the container's removal to a detached ``docker rm -f`` and return at once.
 
         For a grader about to exit: it need not wait the 40 ms that the engine takes to kill a
@@ -176,6 +176,7 @@ class DockerSandbox:
         # The `docker run` client ends with its container; kept until then, so that it is reaped
         # (poll) rather than left to a Popen finaliser that would warn about a running child.
         _ENDING_CLIENTS[:] = [p for p in _ENDING_CLIENTS if p.poll() is None] + [self.process]
+        return True
 
     def _final_state(self) -> dict[str, Any] | None:
         try:

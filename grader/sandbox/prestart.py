@@ -168,14 +168,11 @@ def _end(sandbox: RunningSandbox) -> None:
 
 
 def _hand_off(sandbox: RunningSandbox) -> bool:
-    """Have the sandbox end itself after this process exits, if it can (the Docker sandbox can)."""
-    end_detached = getattr(sandbox, "end_detached", None)
-    if end_detached is None:
+    """Have the sandbox ended after this process exits, if it can (the Docker sandbox can)."""
+    try:
+        return sandbox.end_detached()
+    except Exception:  # noqa: BLE001 - the helper could not start: the caller ends it here
         return False
-    with contextlib.suppress(Exception):
-        end_detached()
-        return True
-    return False
 
 
 def _end_started(future: Future[RunningSandbox]) -> None:

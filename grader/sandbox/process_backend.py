@@ -95,6 +95,10 @@ class ProcessSandbox:
             return ExitInfo(code, detail="the sandbox used up its CPU-time limit")
         return ExitInfo(code)
 
+    def end_detached(self) -> bool:
+        """No: a process sandbox is ended here, at once (no engine to wait for)."""
+        return False
+
     def cleanup(self) -> None:
         """Remove the private directory (and whatever the candidate wrote into it)."""
         for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
