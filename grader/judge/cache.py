@@ -71,9 +71,7 @@ def _copy(value: Any) -> Any:
         if id(array) not in memo:
             kept = array if not array.flags.writeable else array.copy()
             kept.flags.writeable = False
-            view = kept.view()
-            view.flags.writeable = False
-            memo[id(array)] = view
+            memo[id(array)] = kept.view()  # a view of a read-only array is read-only, for good
     return copy.deepcopy(value, memo)
 
 

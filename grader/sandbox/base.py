@@ -12,6 +12,7 @@ stdout and stderr are sent to the worker's stderr, which the session drains and 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import subprocess
 from collections.abc import Sequence
@@ -73,6 +74,14 @@ class RunningSandbox(Protocol):
     def end_detached(self) -> bool:
         """Have the sandbox ended by a helper that outlives this process, for a command about to
         exit; False when this kind of sandbox cannot (the caller then kills and cleans it up)."""
+
+
+def close_pipes(process: subprocess.Popen[bytes]) -> None:
+    """Close the worker's stdin, stdout and stderr on this side (safe on pipes already closed)."""
+    for stream in (process.stdin, process.stdout, process.stderr):
+        with contextlib.suppress(OSError):
+            if stream is not None:
+                stream.close()
 
 
 class SandboxSession(Protocol):

@@ -32,7 +32,7 @@ import requests
 
 from grader.errors import ImageError, SandboxUnavailable
 from grader.limits import Limits
-from grader.sandbox.base import ExitInfo
+from grader.sandbox.base import ExitInfo, close_pipes
 from grader.sandbox.image import docker_client, expected_image_tag, image_exists
 from grader.sandbox.session import Session
 
@@ -147,10 +147,7 @@ class DockerSandbox:
         with _engine_errors(f"cannot remove container {self.name}"), _gone_is_fine():
             self.client.api.remove_container(self.name, force=True)
         _stop_client(self.process)
-        for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
-            with contextlib.suppress(OSError):
-                if stream is not None:
-                    stream.close()
+        close_pipes(self.process)
         _LIVE.discard(self)
 
     def end_detached(self) -> bool:
@@ -168,10 +165,7 @@ class DockerSandbox:
             start_new_session=True, close_fds=True,
         )
         helper.wait()
-        for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
-            with contextlib.suppress(OSError):
-                if stream is not None:
-                    stream.close()
+        close_pipes(self.process)
         _LIVE.discard(self)
         # The `docker run` client ends with its container; kept until then, so that it is reaped
         # (poll) rather than left to a Popen finaliser that would warn about a running child.

@@ -39,7 +39,7 @@ from pathlib import Path
 
 from grader.errors import SandboxUnavailable
 from grader.limits import Limits
-from grader.sandbox.base import ExitInfo
+from grader.sandbox.base import ExitInfo, close_pipes
 from grader.sandbox.session import Session
 from grader.sandbox.tree_limits import TreeLimit, kill_tree
 
@@ -101,10 +101,7 @@ class ProcessSandbox:
 
     def cleanup(self) -> None:
         """Remove the private directory (and whatever the candidate wrote into it)."""
-        for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
-            with contextlib.suppress(OSError):
-                if stream is not None:
-                    stream.close()
+        close_pipes(self.process)
         if self.tree is not None:
             self.tree.stop()
         shutil.rmtree(self.workdir, ignore_errors=True)
