@@ -33,9 +33,12 @@ def padded_targets(rng, n: int, steps: int, vocab: int, pad_id: int) -> np.ndarr
     """Target sequences of random lengths (at least one real token in all), padded at the end."""
     targets = rng.integers(0, vocab, size=(n, steps))
     lengths = rng.integers(0, steps + 1, size=n)
-    lengths[rng.integers(n)] = int(rng.integers(1, steps + 1))
+    kept = int(rng.integers(n))
+    lengths[kept] = int(rng.integers(1, steps + 1))
     for row, length in enumerate(lengths):
         targets[row, length:] = pad_id
+    if targets[kept, 0] == pad_id:  # a drawn token may be pad_id itself, which is padding too
+        targets[kept, 0] = (pad_id + 1) % vocab
     return targets
 
 
