@@ -1,21 +1,21 @@
 """Similarity flags: pairs of candidates whose code for one exercise is suspiciously alike.
 
-Fingerprints are copydetect's (``copydetect.CodeFingerprint``): the code is tokenised with
-Pygments, names become placeholders, comments and layout go, and k-gram hashes are winnowed as in
-MOSS (Schleimer, Wilkerson and Aiken, "Winnowing: local algorithms for document fingerprinting",
-SIGMOD 2003). The exercise's stub is boilerplate: its hashes are removed from every file, so the
-scaffolding everyone starts from does not count. Hashes that more than half of a large batch
-share are idioms, not evidence, and are dropped too (MOSS's ``-m``).
+Fingerprints are winnowed k-gram hashes, as in MOSS (Schleimer, Wilkerson and Aiken, "Winnowing:
+local algorithms for document fingerprinting", SIGMOD 2003), taken by :mod:`grader.winnowing`:
+names become placeholders, comments and layout go, so renaming and reformatting change nothing.
+The exercise's stub is boilerplate: its hashes are removed from every file, so the scaffolding
+everyone starts from does not count. Hashes that more than half of a large batch share are
+idioms, not evidence, and are dropped too (MOSS's ``-m``).
 
-Pairs are found through the shared hashes (a sparse candidates-by-hashes product), so the cost
-grows with the pairs that share code, not with all n(n-1)/2 of them; only those go through
-``copydetect.compare_files``, which gives each file's share of code found in the other (of its
-tokens left after boilerplate removal) and the matching regions (character offsets in each file,
-for the report's side-by-side view). A pair's score is the larger share.
+Pairs are found through the shared hashes (a files-by-hashes product: dense for a small batch,
+sparse for a large one), so the cost grows with the pairs that share code, not with all n(n-1)/2
+of them; only those are compared exactly, which gives each file's share of code found in the
+other (of its fingerprinted characters) and the matching regions (character offsets in each
+file, for the report's side-by-side view). A pair's score is the larger share.
 
 Every submission is also compared with the bank's reference and with the known public solutions
-a team adds to a folder, and flagged when it is identical to one (up to comments, names and
-layout) or shares at least the threshold with it.
+a team adds to a folder, and flagged when it is identical to one (up to comments, names,
+strings and layout) or shares at least the threshold with it.
 
 This is evidence for a person to look at, never a penalty: nothing here changes a score.
 """
@@ -24,14 +24,13 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import io
 import os
 import threading
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-NOISE = 25  # copydetect's defaults: k-grams of 25 filtered characters...
+NOISE = 25  # k-grams of 25 normalised characters (copydetect's default)...
 GUARANTEE = 30  # ... and any shared run of 30 is found: a winnowing window of 30 - 25 + 1
 THRESHOLD = 0.6  # a pair is flagged when one file has at least 60% of its code in the other...
 MIN_OVERLAP = 100  # ... and they share at least 100 characters of filtered code (3 or 4 lines):
@@ -40,6 +39,7 @@ COMMON_SHARE = 0.5  # hashes in more than half of the files (of a batch of 20 or
 COMMON_MIN_FILES = 20
 MAX_COMPARED = 1500  # per exercise: the pairs, most alike first by shared fingerprints, compared exactly
 MAX_PAIRS = 300  # flagged pairs kept for the report (best first); the others are counted
+DENSE_CELLS = 4_000_000  # files x hashes up to which pairs are counted densely (16 MB), without scipy
 
 Region = tuple[int, int]  # [start, end) character offsets in a file's text
 
@@ -78,7 +78,7 @@ class KnownMatch:
     candidate: str  # key
     source: str  # "the bank's reference", or the known solution's file name
     share: float  # of the candidate's code, the part found in the known solution
-    identical: bool  # the same code up to comments, names and layout
+    identical: bool  # the same code up to comments, names, strings and layout
     regions: tuple[Region, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
@@ -109,25 +109,23 @@ class SimilarityReport:
         return [m for m in self.known if m.candidate == key]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"method": "copydetect winnowing (MOSS), the stub as boilerplate", "threshold": self.threshold,
+        return {"method": "winnowing (MOSS), the stub as boilerplate", "threshold": self.threshold,
                 "files": self.files, "seconds": round(self.seconds, 3), "notes": self.notes, "more_pairs": self.more,
                 "pairs": [p.to_dict() for p in self.flagged()], "known": [m.to_dict() for m in self.known]}
 
 
 def warm_up() -> threading.Thread:
-    """Import copydetect and scipy.sparse, and fingerprint a line of Python once (which finds and
-    loads pygments' lexer), in the background while a batch grades and this process mostly waits:
-    about 0.7 s that :func:`detect` would otherwise spend after the last candidate."""
+    """Import numpy and the fingerprinting in the background while a batch grades and this process
+    mostly waits, rather than after the last candidate."""
     def load() -> None:
         with contextlib.suppress(OSError, AttributeError):
             # Only spare CPU: at a batch's start the workers and their containers need it all. On
             # Linux a thread has its own nice value; elsewhere this is the whole process's, or nothing.
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
         with contextlib.suppress(Exception):  # detect() does it all again, and reports what fails
-            import scipy.sparse  # noqa: F401
-            from copydetect import CodeFingerprint
+            from grader import winnowing
 
-            CodeFingerprint("warm_up.py", NOISE, 1, fp=io.StringIO("x = 1\n"))
+            winnowing.fingerprint("x = 1\n", NOISE, GUARANTEE - NOISE + 1)
 
     thread = threading.Thread(target=load, name="similarity-warm-up", daemon=True)
     thread.start()
@@ -136,7 +134,7 @@ def warm_up() -> threading.Thread:
 
 def detect(files: Mapping[str, Mapping[str, str]], stubs: Mapping[str, str],
            known: Mapping[str, Sequence[tuple[str, str]]] | None = None, threshold: float = THRESHOLD,
-           suffix: str = ".py") -> SimilarityReport:
+           ) -> SimilarityReport:
     """Compare, exercise by exercise, every candidate's file with every other's and with the known ones.
 
     ``files``: exercise slug -> candidate key -> source text; ``stubs``: slug -> the stub's text;
@@ -145,7 +143,7 @@ def detect(files: Mapping[str, Mapping[str, str]], stubs: Mapping[str, str],
     started = time.monotonic()
     report = SimilarityReport([], [], threshold)
     for slug, by_candidate in files.items():
-        _exercise(slug, by_candidate, stubs.get(slug, ""), (known or {}).get(slug, ()), suffix, report)
+        _exercise(slug, by_candidate, stubs.get(slug, ""), (known or {}).get(slug, ()), report)
     report.pairs.sort(key=lambda p: (-p.score, p.exercise, p.a, p.b))
     report.more += max(0, len(report.pairs) - MAX_PAIRS)
     del report.pairs[MAX_PAIRS:]
@@ -154,13 +152,13 @@ def detect(files: Mapping[str, Mapping[str, str]], stubs: Mapping[str, str],
     return report
 
 
-def _exercise(slug: str, by_candidate: Mapping[str, str], stub: str, known: Sequence[tuple[str, str]], suffix: str,
+def _exercise(slug: str, by_candidate: Mapping[str, str], stub: str, known: Sequence[tuple[str, str]],
               report: SimilarityReport) -> None:
-    boilerplate = _boilerplate(stub, slug + suffix)
+    boilerplate = _boilerplate(stub)
     prints = {}
     for key, text in sorted(by_candidate.items()):
-        fingerprint = _fingerprint(text, slug + suffix, boilerplate, report)
-        if fingerprint is not None and fingerprint.hashes and fingerprint.token_coverage:
+        fingerprint = _fingerprint(text, f"{slug}/{key}", boilerplate, report)
+        if fingerprint is not None and len(fingerprint.hashes) and fingerprint.coverage:
             prints[key] = fingerprint
     report.files += len(prints)
     candidates = _candidate_pairs(prints, threshold=0.8 * report.threshold)
@@ -173,8 +171,8 @@ def _exercise(slug: str, by_candidate: Mapping[str, str], stub: str, known: Sequ
         if pair is not None and pair.score >= report.threshold and pair.overlap >= MIN_OVERLAP:
             report.pairs.append(pair)
     for label, text in known:
-        other = _fingerprint(text, slug + suffix, boilerplate, report)
-        if other is None or not other.hashes:
+        other = _fingerprint(text, f"{slug}/{label}", boilerplate, report)
+        if other is None or not len(other.hashes):
             continue
         for key, fingerprint in prints.items():
             match = _compare_known(slug, key, label, fingerprint, other)
@@ -182,20 +180,17 @@ def _exercise(slug: str, by_candidate: Mapping[str, str], stub: str, known: Sequ
                 report.known.append(match)
 
 
-def _boilerplate(stub: str, name: str) -> Any:
-    import numpy as np
-    from copydetect import CodeFingerprint
+def _boilerplate(stub: str) -> Any:
+    from grader import winnowing  # with numpy: imported by the batch's last step, or by warm_up()
 
-    if not stub.strip():
-        return np.array([], dtype=np.int64)
-    return np.unique(np.array(list(CodeFingerprint(name, NOISE, 1, fp=io.StringIO(stub)).hashes), dtype=np.int64))
+    return winnowing.boilerplate(stub, NOISE) if stub.strip() else ()
 
 
 def _fingerprint(text: str, name: str, boilerplate: Any, report: SimilarityReport) -> Any:
-    from copydetect import CodeFingerprint
+    from grader import winnowing
 
     try:
-        return CodeFingerprint(name, NOISE, GUARANTEE - NOISE + 1, boilerplate, fp=io.StringIO(text))
+        return winnowing.fingerprint(text, NOISE, GUARANTEE - NOISE + 1, boilerplate)
     except Exception as exc:  # noqa: BLE001 - one odd file must not cost the batch its report
         report.notes.append(f"{name}: not fingerprinted ({type(exc).__name__}: {exc})")
         return None
@@ -204,7 +199,6 @@ def _fingerprint(text: str, name: str, boilerplate: Any, report: SimilarityRepor
 def _candidate_pairs(prints: Mapping[str, Any], threshold: float) -> list[tuple[str, str]]:
     """The pairs that share at least ``threshold`` of the smaller file's fingerprints, most alike first."""
     import numpy as np
-    from scipy import sparse
 
     keys = list(prints)
     if len(keys) < 2:
@@ -212,47 +206,65 @@ def _candidate_pairs(prints: Mapping[str, Any], threshold: float) -> list[tuple[
     index: dict[int, int] = {}
     rows, cols = [], []
     for row, key in enumerate(keys):
-        for value in prints[key].hashes:
+        for value in prints[key].distinct.tolist():
             rows.append(row)
-            cols.append(index.setdefault(int(value), len(index)))
-    matrix = sparse.csr_matrix((np.ones(len(rows), dtype=np.int32), (rows, cols)), shape=(len(keys), len(index)))
+            cols.append(index.setdefault(value, len(index)))
+    held = _incidence(np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), len(keys), len(index))
     if len(keys) >= COMMON_MIN_FILES:
-        spread = np.asarray(matrix.sum(axis=0)).ravel()
-        matrix = matrix[:, np.flatnonzero(spread <= COMMON_SHARE * len(keys))]
-    sizes = np.asarray(matrix.sum(axis=1)).ravel().astype(float)
-    shared = sparse.triu(matrix @ matrix.T, k=1).tocoo()
-    smaller = np.maximum(np.minimum(sizes[shared.row], sizes[shared.col]), 1.0)
-    alike = shared.data / smaller
+        spread = np.asarray(held.sum(axis=0)).ravel()
+        held = held[:, np.flatnonzero(spread <= COMMON_SHARE * len(keys))]
+    sizes = np.asarray(held.sum(axis=1)).ravel().astype(float)
+    first, second, counts = _shared_counts(held)
+    smaller = np.maximum(np.minimum(sizes[first], sizes[second]), 1.0)
+    alike = counts / smaller
     chosen = np.flatnonzero(alike >= threshold)
     chosen = chosen[np.argsort(-alike[chosen], kind="stable")]
-    return [(keys[shared.row[i]], keys[shared.col[i]]) for i in chosen]
+    return [(keys[first[i]], keys[second[i]]) for i in chosen]
+
+
+def _incidence(rows: Any, cols: Any, files: int, hashes: int) -> Any:
+    """Files by hashes, 1 where a file holds a hash: a dense array while it stays small (scipy's
+    import costs more than a small batch's whole comparison), else a sparse matrix."""
+    import numpy as np
+
+    if files * hashes <= DENSE_CELLS:
+        held = np.zeros((files, hashes), dtype=np.float32)  # float32 counts are exact below 2**24
+        held[rows, cols] = 1.0
+        return held
+    from scipy import sparse
+
+    return sparse.csr_matrix((np.ones(len(rows), dtype=np.int32), (rows, cols)), shape=(files, hashes))
+
+
+def _shared_counts(held: Any) -> tuple[Any, Any, Any]:
+    """For each pair of files (first < second) sharing a hash: the two rows and how many they share."""
+    import numpy as np
+
+    if isinstance(held, np.ndarray):
+        shared = np.triu(held @ held.T, k=1)
+        first, second = np.nonzero(shared)
+        return first, second, shared[first, second]
+    from scipy import sparse
+
+    product = sparse.triu(held @ held.T, k=1).tocoo()
+    return product.row, product.col, product.data
 
 
 def _compare(slug: str, a: str, b: str, first: Any, second: Any) -> PairMatch | None:
-    from copydetect import compare_files
+    from grader import winnowing
 
-    overlap, (share_a, share_b), (slices_a, slices_b) = compare_files(first, second)
-    if not overlap:
+    shared = winnowing.compare(first, second)
+    if not shared.overlap_a:
         return None
-    return PairMatch(slug, a, b, min(float(share_a), 1.0), min(float(share_b), 1.0), int(overlap),
-                     _regions(slices_a), _regions(slices_b))
+    return PairMatch(slug, a, b, min(shared.share_a, 1.0), min(shared.share_b, 1.0), shared.overlap_a,
+                     shared.regions_a, shared.regions_b)
 
 
 def _compare_known(slug: str, key: str, label: str, fingerprint: Any, known: Any) -> KnownMatch | None:
-    from copydetect import compare_files
+    from grader import winnowing
 
-    identical = _normalised(fingerprint.filtered_code) == _normalised(known.filtered_code)
-    overlap, (share, _), (slices, _) = compare_files(fingerprint, known)
-    if not identical and overlap < MIN_OVERLAP:
+    identical = fingerprint.code.text == known.code.text
+    shared = winnowing.compare(fingerprint, known)
+    if not identical and shared.overlap_a < MIN_OVERLAP:
         return None
-    return KnownMatch(slug, key, label, 1.0 if identical else min(float(share), 1.0), identical, _regions(slices))
-
-
-def _normalised(filtered: str) -> str:
-    return "".join(filtered.split())
-
-
-def _regions(slices: Any) -> tuple[Region, ...]:
-    if len(slices) != 2 or not len(slices[0]):
-        return ()
-    return tuple((int(start), int(end)) for start, end in zip(slices[0], slices[1], strict=True))
+    return KnownMatch(slug, key, label, 1.0 if identical else min(shared.share_a, 1.0), identical, shared.regions_a)

@@ -459,7 +459,7 @@ def test_the_last_candidates_of_a_batch_start_no_container_for_a_next_one(tmp_pa
 
 def test_the_similarity_library_can_be_imported_while_the_batch_grades():
     code = ("import sys\nfrom grader import similarity\nsimilarity.warm_up().join()\n"
-            "print('copydetect' in sys.modules)\n")
+            "print('grader.winnowing' in sys.modules and 'numpy' in sys.modules)\n")
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert completed.stdout.strip() == "True"
 

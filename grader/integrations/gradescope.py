@@ -18,7 +18,7 @@ What the zip holds::
 index is needed, and nothing is resolved. The wheelhouse holds only what the chosen exercises'
 oracles and candidates need (:func:`needed_oracles`): torch's CPU build (~200 MB) only where an
 exercise imports it or its statement allows it, scikit-learn and scipy only where an exercise
-imports them. The batch report's packages (copydetect and what it pulls in) never go in.
+imports them.
 
 If the grader itself fails inside Gradescope, ``results.json`` still says so (score 0, a message
 for the student, the details on stdout for the instructor), as PrairieLearn's runner does: the
@@ -151,7 +151,6 @@ class AutograderConfig:
 # --- wheels -----------------------------------------------------------------------------------
 
 ORACLE_PACKAGES = {"torch": "torch", "sklearn": "scikit-learn", "scipy": "scipy"}  # import name: distribution
-REPORT_PACKAGES = ("copydetect",)  # the batch report's: never needed to grade one submission
 
 
 def needed_oracles(exercises: list[Exercise]) -> set[str]:
@@ -185,10 +184,10 @@ def judge_requirements(root: str = "nlp-grader", exercises: list[Exercise] | Non
     """``name==version`` for every package grading needs, found from the installed metadata.
 
     With ``exercises``, the oracle packages (torch, scikit-learn, scipy) are those they need
-    (:func:`needed_oracles`); without, all of them. The batch report's packages are left out. The
+    (:func:`needed_oracles`); without, all of them. The
     versions are those this machine runs, so the autograder grades with what was tested here.
     """
-    unneeded = set(REPORT_PACKAGES)
+    unneeded: set[str] = set()
     if exercises is not None:
         unneeded |= set(ORACLE_PACKAGES.values()) - needed_oracles(exercises)
     pins: dict[str, str] = {}

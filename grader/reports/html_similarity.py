@@ -1,6 +1,6 @@
 """``report.html``: the similarity section: flagged pairs, best first, with a side-by-side view.
 
-The pairs come from :mod:`grader.similarity` (copydetect's winnowing, the stub as boilerplate).
+The pairs come from :mod:`grader.similarity` (winnowing fingerprints, the stub as boilerplate).
 Each is listed with its score (the larger of the two files' shares found in the other), and the
 first ``SIDE_BY_SIDE`` open on both files with the matching regions marked. Matches with the
 bank's reference or a known public solution are listed too. All of it is evidence for a person,
@@ -22,7 +22,7 @@ def section(summary: BatchSummary) -> str:
     """The similarity section (an explanation when the flags could not be computed)."""
     report = summary.similarity
     title = '<section id="similarity">\n<h2>Similarity flags</h2>\n'
-    intro = ('<p class="human">Pairs of candidates whose code for an exercise is alike, found with copydetect\'s '
+    intro = ('<p class="human">Pairs of candidates whose code for an exercise is alike, found with '
              "winnowing fingerprints (as MOSS): names, comments and layout do not hide a copy, and the exercise's "
              "stub does not count. This is evidence for a person to look at, never a penalty: nothing here "
              "changes a score. Small exercises have few ways to be solved; read the code before concluding.</p>\n")
@@ -61,6 +61,9 @@ def _view_link(number: int) -> str:
     return f'<a href="#pair-{number}">side by side</a>' if number <= SIDE_BY_SIDE else ""
 
 
+IDENTICAL = "identical (up to comments, names, strings and layout)"
+
+
 def _known_table(summary: BatchSummary) -> str:
     report = summary.similarity
     if report is None or not report.known:
@@ -68,8 +71,7 @@ def _known_table(summary: BatchSummary) -> str:
     rows = "".join(
         f'<tr><td><a href="#c-{esc(m.candidate)}">{esc(_name(summary, m.candidate), CELL_CHARS)}</a></td>'
         f"<td>{esc(m.exercise)}</td><td>{esc(m.source)}</td>"
-        f'<td>{"identical (up to comments, names and layout)" if m.identical else f"{100 * m.share:.0f}% of its code"}'
-        "</td></tr>\n" for m in report.known)
+        f'<td>{IDENTICAL if m.identical else f"{100 * m.share:.0f}% of its code"}</td></tr>\n' for m in report.known)
     return ('<h3>Matches with the bank\'s reference or a known solution</h3>\n<table id="known-matches">\n'
             "<thead><tr><th>Candidate</th><th>Exercise</th><th>Matches</th><th>How much</th></tr></thead>\n"
             f"<tbody>\n{rows}</tbody>\n</table>\n")
