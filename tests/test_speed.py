@@ -483,3 +483,30 @@ def test_cached_arrays_are_read_only_for_every_candidate_and_cannot_be_unfrozen(
     with pytest.raises(ValueError):
         second[0].flags.writeable = True  # a view of a read-only array cannot be made writeable
     cache.clear()
+
+
+def what_the_worker_sees(candidate) -> dict:
+    """A batch task that reports its worker's environment, folder and whether the judge was imported
+    before the worker started (by the forkserver, once for every worker)."""
+    import os
+    import sys
+
+    seen = [os.environ.get("GRADER_TEST_PROBE", "-"), os.getcwd(), str("pytest" in sys.modules)]
+    return {**brief_only(candidate), "message": "|".join(seen)}
+
+
+def test_workers_are_forked_with_the_judge_imported_and_the_parents_environment_of_now(tmp_path, monkeypatch):
+    from grader.batch.run import BatchRequest, run_batch
+
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "c0.py").write_text(REFERENCE)
+    for probe in ("first", "second"):  # the forkserver outlives the first batch; the second must not see its state
+        folder = tmp_path / probe
+        folder.mkdir()
+        monkeypatch.setenv("GRADER_TEST_PROBE", probe)
+        monkeypatch.chdir(folder)
+        progress = Briefs()
+        run_batch(BatchRequest(subs, tmp_path / f"results-{probe}", bank=DATA / "mini_bank", sandbox="process",
+                               jobs=1, seed=1), progress, task=what_the_worker_sees)
+        assert [b["message"] for b in progress.briefs] == [f"{probe}|{folder}|True"]

@@ -1,10 +1,17 @@
 """The batch's process pool: grade candidates in parallel workers, and survive a worker that dies.
 
-Candidates are graded in a ``spawn`` pool of ``jobs`` workers (:mod:`grader.batch.worker`), each
-grading one candidate at a time. A worker process that dies (a crash in the judge) breaks the
-whole pool: the pool is rebuilt for the rest, and the candidates the dead workers held (their
-"running" markers say which) are graded again alone; one that kills its worker again is reported
-as an infrastructure error. Ctrl-C (or SIGTERM) stops every worker, which kills its sandboxes.
+Candidates are graded in a pool of ``jobs`` worker processes (:mod:`grader.batch.worker`), each
+grading one candidate at a time. Workers are forked from a ``forkserver`` that has imported the
+worker and the judge (pytest, numpy) once: a spawned worker would import them all again, which
+costs more CPU than a small batch's similarity flags and summaries together. The forkserver is a
+fresh process, not this one: no thread or docker connection of the parent is forked. Each worker
+takes the parent's environment and folder as they are when the pool starts, as a spawned one
+would, and watches the parent itself (not the forkserver) to stop if it is killed.
+
+A worker process that dies (a crash in the judge) breaks the whole pool: the pool is rebuilt for
+the rest, and the candidates the dead workers held (their "running" markers say which) are graded
+again alone; one that kills its worker again is reported as an infrastructure error. Ctrl-C (or
+SIGTERM) stops every worker, which kills its sandboxes.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ import collections
 import contextlib
 import dataclasses
 import multiprocessing
+import os
 import signal
 import time
 from collections.abc import Callable
@@ -89,8 +97,9 @@ def _pool_pass(candidates: list[Candidate], jobs: int, config: WorkerConfig, tas
                progress: Progress) -> _Break | None:
     """One process pool over ``candidates``; a _Break if a worker died, None when all are done."""
     executor = ProcessPoolExecutor(max_workers=max(1, min(jobs, len(candidates))),
-                                   mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=initialize, initargs=(config,))
+                                   mp_context=_workers_context(),
+                                   initializer=start_worker,
+                                   initargs=(config, dict(os.environ), os.getcwd(), os.getpid()))
     futures: dict[Future[dict[str, Any]], Candidate] = {}
     unfinished: list[Candidate] = []
     waiting = collections.deque(candidates)
@@ -123,6 +132,27 @@ def _pool_pass(candidates: list[Candidate], jobs: int, config: WorkerConfig, tas
     if not unfinished:
         return None
     return _Break(_take_in_flight(config.results, candidates), unfinished)
+
+
+PRELOADED = ["grader.batch.worker", "grader.judge.runner"]  # imported once, by the forkserver
+
+
+def _workers_context() -> multiprocessing.context.BaseContext:
+    if "forkserver" not in multiprocessing.get_all_start_methods():  # not on Windows
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOADED)
+    return context
+
+
+def start_worker(config: WorkerConfig, environ: dict[str, str], folder: str, batch: int) -> None:
+    """A worker's first step: the parent's environment and folder of now (the forkserver has those
+    of the first pool it served), then :func:`grader.batch.worker.initialize`, watching ``batch``
+    (the parent: the forkserver is the worker's parent, and outlives a parent killed with -9)."""
+    os.environ.clear()
+    os.environ.update(environ)
+    os.chdir(folder)
+    initialize(config, batch)
 
 
 def _outcome(future: Future[dict[str, Any]], candidate: Candidate, config: WorkerConfig) -> dict[str, Any] | None:

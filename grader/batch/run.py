@@ -6,7 +6,7 @@
    batch stored there: one seed, one set of exercises, one bank and one set of limits per batch,
    so that a resumed batch grades like the first run did.
 2. It finds the candidates (:mod:`grader.batch.candidates`) and skips those already done.
-3. It grades the rest in a ``spawn`` process pool (:mod:`grader.batch.pool`) of ``jobs`` workers
+3. It grades the rest in a process pool (:mod:`grader.batch.pool`) of ``jobs`` workers
    (:mod:`grader.batch.worker`), or on a Dask cluster with ``scheduler`` (:mod:`grader.batch.executor`):
    each worker grades one candidate at a time with its own sandbox session, and writes that
    candidate's results atomically as soon as they exist.

@@ -6,7 +6,7 @@ results itself (:func:`grader.batch.store.save_record`), so a result is on disk 
 exists, whatever happens to the parent afterwards.
 
 Stopping. The parent stops workers with SIGTERM (Ctrl-C reaches only the parent: workers ignore
-SIGINT), and a worker whose parent vanished (kill -9) stops itself. Either way the worker marks
+SIGINT), and a worker whose batch process vanished (kill -9) stops itself. Either way the worker marks
 itself as stopping, kills every sandbox it started, and exits at once. Nothing half-graded is
 published: :func:`save_record` asks, just before its final rename, whether the worker is stopping.
 """
@@ -23,6 +23,7 @@ import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
+from select import POLLIN, poll
 from typing import Any
 
 from grader.bank import Exercise, load_bank, select
@@ -75,13 +76,14 @@ class _State:
 _STATE: _State | None = None
 
 
-def initialize(config: WorkerConfig) -> None:
-    """Set up a worker process: signals, the parent watch, the bank and a backend of its own."""
+def initialize(config: WorkerConfig, batch: int | None = None) -> None:
+    """Set up a worker process: signals, the watch on the batch's process (``batch``, by default
+    this worker's parent), the bank and a backend of its own."""
     global _STATE
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _on_stop_signal)
-    _watch_parent(os.getppid())
+    _watch_batch(batch or os.getppid())
     state = _State(config, None, [])
     try:
         state.exercises = select(load_bank(config.bank), list(config.exercises))
@@ -191,11 +193,40 @@ def _stop_now(code: int) -> None:
     os._exit(code)
 
 
-def _watch_parent(parent: int) -> None:
-    """Stop when the parent is gone (kill -9): otherwise this worker would wait for work forever."""
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(PARENT_POLL_SECONDS)
-        _stop_now(1)
+def _watch_batch(batch: int) -> None:
+    """Stop when the batch's process is gone (kill -9): otherwise this worker would wait for work forever.
 
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+    The batch's process need not be this worker's parent (a forkserver may be), and a forkserver
+    outlives it while its workers do: so the watch is on that process itself, through a pidfd
+    (immune to the pid being reused), or by polling where Linux has none.
+    """
+    try:
+        handle: int | None = os.pidfd_open(batch)
+    except ProcessLookupError:
+        _stop_now(1)
+        return
+    except (AttributeError, OSError):  # not Linux, or a kernel before 5.3
+        handle = None
+
+    def watch() -> None:
+        try:
+            if handle is not None:
+                waiter = poll()
+                waiter.register(handle, POLLIN)  # readable once the process has ended
+                waiter.poll()
+        finally:  # had the wait failed, polling still stops this worker when the batch is gone
+            while _alive(batch):
+                time.sleep(PARENT_POLL_SECONDS)
+            _stop_now(1)
+
+    threading.Thread(target=watch, name="batch-watch", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
