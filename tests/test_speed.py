@@ -510,3 +510,29 @@ def test_workers_are_forked_with_the_judge_imported_and_the_parents_environment_
         run_batch(BatchRequest(subs, tmp_path / f"results-{probe}", bank=DATA / "mini_bank", sandbox="process",
                                jobs=1, seed=1), progress, task=what_the_worker_sees)
         assert [b["message"] for b in progress.briefs] == [f"{probe}|{folder}|True"]
+
+
+def leaves_an_exit_hook(candidate) -> dict:
+    """A batch task that registers an atexit hook, as the sandboxes' cleanup does, writing a file."""
+    import atexit
+    import os
+
+    marks = Path(os.environ["GRADER_TEST_MARKS"])
+    atexit.register((marks / candidate.name).write_text, "the worker ran its exit hooks")
+    return brief_only(candidate)
+
+
+def test_workers_run_their_exit_hooks_as_they_end(tmp_path, monkeypatch):
+    """The worker's exit hooks remove the containers it started ahead for candidates that never
+    came: a forked worker, which ends with os._exit, must still run them."""
+    from grader.batch.run import BatchRequest, run_batch
+
+    subs, marks = tmp_path / "subs", tmp_path / "marks"
+    subs.mkdir()
+    marks.mkdir()
+    for index in range(3):
+        (subs / f"c{index}.py").write_text(REFERENCE)
+    monkeypatch.setenv("GRADER_TEST_MARKS", str(marks))
+    run_batch(BatchRequest(subs, tmp_path / "results", bank=DATA / "mini_bank", sandbox="process", jobs=2, seed=1),
+              Briefs(), task=leaves_an_exit_hook)
+    assert sorted(p.name for p in marks.iterdir()) == ["c0.py", "c1.py", "c2.py"]

@@ -16,10 +16,12 @@ SIGTERM) stops every worker, which kills its sandboxes.
 
 from __future__ import annotations
 
+import atexit
 import collections
 import contextlib
 import dataclasses
 import multiprocessing
+import multiprocessing.util
 import os
 import signal
 import time
@@ -152,6 +154,9 @@ def start_worker(config: WorkerConfig, environ: dict[str, str], folder: str, bat
     os.environ.clear()
     os.environ.update(environ)
     os.chdir(folder)
+    # A forked worker ends with os._exit, which skips the atexit hooks that remove its sandboxes
+    # (a container started for a next candidate that never came): run them as it ends.
+    multiprocessing.util.Finalize(None, atexit._run_exitfuncs, exitpriority=0)
     initialize(config, batch)
 
 
