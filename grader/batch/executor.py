@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Protocol
 
 from grader.batch.candidates import Candidate
-from grader.batch.pool import Progress, Task, grade_all
+from grader.batch.pool import Progress, Task, grade_all, start_forkserver
 from grader.batch.worker import WorkerConfig, grade_candidate
 from grader.errors import UsageError
 from grader.sandbox.choose import choose_backend
@@ -40,6 +40,9 @@ class PoolExecutor:
     jobs: int
     task: Task = grade_candidate
     sweeps_here = True
+
+    def __post_init__(self) -> None:
+        start_forkserver()  # its imports overlap the batch's reading of its folders
 
     def sandbox(self, requested: str, hide: list[Path]) -> tuple[str, str]:
         backend, warning = choose_backend(requested, hide=hide, fallback=False)  # process only when asked for

@@ -21,6 +21,7 @@ import collections
 import contextlib
 import dataclasses
 import multiprocessing
+import multiprocessing.forkserver
 import multiprocessing.util
 import os
 import signal
@@ -145,6 +146,13 @@ def _workers_context() -> multiprocessing.context.BaseContext:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOADED)
     return context
+
+
+def start_forkserver() -> None:
+    """Have the forkserver start importing now, while the batch reads its folders (it would
+    otherwise start with the pool, and the first workers would wait for its imports)."""
+    if _workers_context().get_start_method() == "forkserver":
+        multiprocessing.forkserver.ensure_running()
 
 
 def start_worker(config: WorkerConfig, environ: dict[str, str], folder: str, batch: int) -> None:

@@ -87,6 +87,7 @@ def run_batch(request: BatchRequest, progress: Progress | None = None, task: Tas
     progress = progress or QuietProgress()
     submissions, results = request.submissions.resolve(), request.results.resolve()
     _check_folders(submissions, results)
+    executor = choose_executor(request.scheduler, request.jobs or default_jobs(), task)
     store = ResultsDir(results)
     with store.lock():
         settings = reconcile(store.load_settings(), request, progress)
@@ -95,7 +96,6 @@ def run_batch(request: BatchRequest, progress: Progress | None = None, task: Tas
         scorecards = _read_scorecards(request, settings, submissions)  # before grading: broken rubrics fail fast
         known = review.known_folder(request.known_solutions, results, submissions)  # likewise
         candidates = discover(submissions, exclude=[results])
-        executor = choose_executor(request.scheduler, request.jobs or default_jobs(), task)
         sandbox, warning = executor.sandbox(request.sandbox, _hidden(settings, submissions, results))
         if warning:
             progress.note(warning)
