@@ -102,6 +102,9 @@ class DaskExecutor:
         with connect(self.scheduler, self.local_workers) as client:
             _Run(client, fingerprint, config, exercises, progress).run(todo)
 
+    def finish(self) -> None:
+        """Nothing is left ending: the cluster's workers outlive the batch, or ended with connect()."""
+
 
 @contextlib.contextmanager
 def connect(scheduler: str, local_workers: int = 1) -> Iterator[Client]:

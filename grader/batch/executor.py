@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Protocol
 
 from grader.batch.candidates import Candidate
-from grader.batch.pool import Progress, Task, grade_all, start_forkserver
+from grader.batch.pool import Progress, Task, grade_all, start_forkserver, wait_for_workers
 from grader.batch.worker import WorkerConfig, grade_candidate
 from grader.errors import UsageError
 from grader.sandbox.choose import choose_backend
@@ -30,6 +30,10 @@ class Executor(Protocol):
 
     def grade(self, todo: list[Candidate], config: WorkerConfig, progress: Progress) -> None:
         """Grade and store every candidate of ``todo``; KeyboardInterrupt stops it."""
+        ...
+
+    def finish(self) -> None:
+        """Wait for what :meth:`grade` left ending (workers exiting while the summaries are written)."""
         ...
 
 
@@ -50,6 +54,9 @@ class PoolExecutor:
 
     def grade(self, todo: list[Candidate], config: WorkerConfig, progress: Progress) -> None:
         grade_all(todo, self.jobs, config, self.task, progress)
+
+    def finish(self) -> None:
+        wait_for_workers()
 
 
 def choose_executor(scheduler: str | None, jobs: int, task: Task = grade_candidate) -> Executor:

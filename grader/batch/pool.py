@@ -129,12 +129,25 @@ def _pool_pass(candidates: list[Candidate], jobs: int, config: WorkerConfig, tas
         unfinished += [futures[f] for f in pending] + list(waiting)
     except BaseException:
         _stop_workers(executor)
-        raise
-    finally:
         executor.shutdown(wait=True, cancel_futures=True)
+        raise
     if not unfinished:
+        # Every result is stored: the workers end (and remove what they started) while the batch
+        # writes its summaries; wait_for_workers() then waits for them.
+        executor.shutdown(wait=False, cancel_futures=True)
+        _ENDING.append(executor)
         return None
+    executor.shutdown(wait=True, cancel_futures=True)
     return _Break(_take_in_flight(config.results, candidates), unfinished)
+
+
+_ENDING: list[ProcessPoolExecutor] = []  # pools whose workers are ending
+
+
+def wait_for_workers() -> None:
+    """Wait until the workers of the finished pools have ended (and removed their sandboxes)."""
+    while _ENDING:
+        _ENDING.pop().shutdown(wait=True)
 
 
 PRELOADED = ["grader.batch.worker", "grader.judge.runner"]  # imported once, by the forkserver

@@ -112,12 +112,15 @@ def run_batch(request: BatchRequest, progress: Progress | None = None, task: Tas
                 executor.grade(todo, config, progress)
             except KeyboardInterrupt:
                 interrupted = True
-        summary = build_summary(store, candidates, settings, exercises, interrupted, progress)
-        if scorecards is not None:
-            summary.add_interviews(scorecards, request.weights)
-        summary.add_decisions(review.update_decisions(results, summary, progress))
-        summary.similarity = review.find_similar(summary, known, progress)
-        store.write_summaries(summary)
+        try:
+            summary = build_summary(store, candidates, settings, exercises, interrupted, progress)
+            if scorecards is not None:
+                summary.add_interviews(scorecards, request.weights)
+            summary.add_decisions(review.update_decisions(results, summary, progress))
+            summary.similarity = review.find_similar(summary, known, progress)
+            store.write_summaries(summary)
+        finally:
+            executor.finish()  # the workers end while the summaries are written
     return summary
 
 
