@@ -22,10 +22,7 @@ This is evidence for a person to look at, never a penalty: nothing here changes 
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import os
-import threading
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -114,22 +111,11 @@ class SimilarityReport:
                 "pairs": [p.to_dict() for p in self.flagged()], "known": [m.to_dict() for m in self.known]}
 
 
-def warm_up() -> threading.Thread:
-    """Import numpy and the fingerprinting in the background while a batch grades and this process
-    mostly waits, rather than after the last candidate."""
-    def load() -> None:
-        with contextlib.suppress(OSError, AttributeError):
-            # Only spare CPU: at a batch's start the workers and their containers need it all. On
-            # Linux a thread has its own nice value; elsewhere this is the whole process's, or nothing.
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
-        with contextlib.suppress(Exception):  # detect() does it all again, and reports what fails
-            from grader import winnowing
+def warm_up() -> None:
+    """Import numpy and the fingerprinting, and fingerprint a line once (a batch does it while it grades)."""
+    from grader import winnowing
 
-            winnowing.fingerprint("x = 1\n", NOISE, GUARANTEE - NOISE + 1)
-
-    thread = threading.Thread(target=load, name="similarity-warm-up", daemon=True)
-    thread.start()
-    return thread
+    winnowing.fingerprint("x = 1\n", NOISE, GUARANTEE - NOISE + 1)
 
 
 def detect(files: Mapping[str, Mapping[str, str]], stubs: Mapping[str, str],

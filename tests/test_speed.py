@@ -457,9 +457,12 @@ def test_the_last_candidates_of_a_batch_start_no_container_for_a_next_one(tmp_pa
     assert ahead == {"c0.py": "1", "c1.py": "1", "c2.py": "1", "c3.py": "0"}
 
 
-def test_the_similarity_library_can_be_imported_while_the_batch_grades():
-    code = ("import sys\nfrom grader import similarity\nsimilarity.warm_up().join()\n"
-            "print('grader.winnowing' in sys.modules and 'numpy' in sys.modules)\n")
+def test_the_final_steps_libraries_are_loaded_while_the_batch_grades():
+    # Pygments compiles a lexer's rules into its class's _tokens the first time one is made.
+    code = ("import sys\nfrom pygments.lexers import PythonLexer\nfrom grader.batch import run\n"
+            "assert 'numpy' not in sys.modules and '_tokens' not in vars(PythonLexer)\n"
+            "run._prepare_final_step().join()\n"
+            "print('grader.winnowing' in sys.modules and 'numpy' in sys.modules and '_tokens' in vars(PythonLexer))\n")
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert completed.stdout.strip() == "True"
 

@@ -33,6 +33,7 @@ import dataclasses
 import os
 import secrets
 import signal
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,7 @@ from grader.errors import BatchConflict, LimitError, SandboxUnavailable, Scoreca
 from grader.grading import new_seed
 from grader.interview import ScorecardSet, Weights, load_rubrics, load_scorecards, rubric_dir
 from grader.limits import Limits
+from grader.reports import code_view
 from grader.summary import BatchSettings, BatchSummary, CandidateRecord, Row, now
 
 
@@ -106,7 +108,7 @@ def run_batch(request: BatchRequest, progress: Progress | None = None, task: Tas
         progress.begin(len(candidates), len(candidates) - len(todo), len(todo))
         config = _worker_config(sandbox, settings, submissions, results)
         interrupted = False
-        similarity.warm_up()
+        _prepare_final_step()
         with _sweeping(sandbox if executor.sweeps_here else "", progress), _signals_interrupt():
             try:
                 executor.grade(todo, config, progress)
@@ -131,6 +133,24 @@ def _worker_config(sandbox: str, settings: BatchSettings, submissions: Path, res
         raise StoreError(f"batch.json: {exc}") from None
     return WorkerConfig(sandbox, tuple(_hidden(settings, submissions, results)), _bank_path(settings),
                         tuple(settings.exercises), settings.seed, dict(settings.limits), results, settings.batch_id)
+
+
+def _prepare_final_step() -> threading.Thread:
+    """Load what the summaries need after the last candidate (numpy and the fingerprinting for the
+    similarity flags, Pygments' lexer for the report's code) while the batch grades and this
+    process mostly waits."""
+    def load() -> None:
+        with contextlib.suppress(OSError, AttributeError):
+            # Only spare CPU: at a batch's start the workers and their containers need it all. On
+            # Linux a thread has its own nice value; elsewhere this is the whole process's, or nothing.
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+        with contextlib.suppress(Exception):  # the final step does it all again, and reports what fails
+            similarity.warm_up()
+            code_view.warm_up()
+
+    thread = threading.Thread(target=load, name="final-step-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 # --- settings ------------------------------------------------------------------------------------

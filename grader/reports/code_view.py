@@ -36,6 +36,11 @@ def highlighted(source: str, lines: Iterable[int] = ()) -> str:
     return highlight(text, PythonLexer(), formatter) + note
 
 
+def warm_up() -> None:
+    """Load the Python lexer and compile its rules, once per process (a batch does it while it grades)."""
+    highlighted("x = 1\n")
+
+
 def mentioned_lines(texts: Iterable[str], file: str) -> list[int]:
     """Line numbers of ``file`` that messages name (``line 12``, ``adder.py:12``)."""
     found: set[int] = set()
