@@ -150,7 +150,9 @@ def wait_for_workers() -> None:
         _ENDING.pop().shutdown(wait=True)
 
 
-PRELOADED = ["grader.batch.worker", "grader.judge.runner"]  # imported once, by the forkserver
+# Imported once, by the forkserver: the worker, the judge (pytest, numpy) and the Docker backend
+# (the docker SDK and requests), which a worker needs before it can start its first container.
+PRELOADED = ["grader.batch.worker", "grader.judge.runner", "grader.sandbox.docker_backend"]
 
 
 def _workers_context() -> multiprocessing.context.BaseContext:
