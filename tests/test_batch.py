@@ -582,6 +582,32 @@ def test_workers_of_a_batch_killed_with_sigkill_do_not_linger(tmp_path: Path) ->
     wait_for(lambda: not alive(family), 20, "orphaned workers and sandboxes to stop")
 
 
+WATCH = """
+import os, subprocess, sys, time
+from grader.batch import worker
+if sys.argv[1] == "poll":
+    del os.pidfd_open  # as on a kernel before 5.3
+batch = subprocess.Popen(["sleep", "60"])
+worker._watch_batch(batch.pid)
+time.sleep(0.3)
+print("watching", flush=True)
+batch.kill()
+if sys.argv[1] == "poll":
+    batch.wait()  # polling sees a process once it is reaped; a pidfd sees it end
+time.sleep(10)
+print("still running")
+"""
+
+
+@pytest.mark.parametrize("how", ["pidfd", "poll"])
+def test_a_worker_stops_when_the_batchs_process_ends(how: str) -> None:
+    """The batch's process is not the worker's parent (the forkserver is): the worker watches it."""
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", WATCH, how], capture_output=True, text=True, timeout=30)
+    assert done.stdout.strip() == "watching" and done.returncode == 1, (done.stdout, done.stderr)
+    assert time.monotonic() - started < 8
+
+
 def with_kill(process: subprocess.Popen[str]) -> None:
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGKILL)

@@ -31,7 +31,7 @@ from grader.batch.candidates import Candidate, resolve_files
 from grader.batch.store import save_record
 from grader.errors import CandidateInvalid, SandboxUnavailable
 from grader.grading import grade_sources, session_limits
-from grader.sandbox.base import Backend
+from grader.sandbox.base import Backend, pid_alive
 from grader.sandbox.choose import choose_backend
 from grader.sandbox.prestart import Prestarter
 from grader.submission import SourceFile
@@ -209,24 +209,23 @@ def _watch_batch(batch: int) -> None:
         handle = None
 
     def watch() -> None:
-        try:
-            if handle is not None:
-                waiter = poll()
-                waiter.register(handle, POLLIN)  # readable once the process has ended
-                waiter.poll()
-        finally:  # had the wait failed, polling still stops this worker when the batch is gone
-            while _alive(batch):
+        if not _waited_on(handle):  # no pidfd, or the wait failed: polling still sees the end
+            while pid_alive(batch):
                 time.sleep(PARENT_POLL_SECONDS)
-            _stop_now(1)
+        _stop_now(1)
 
     threading.Thread(target=watch, name="batch-watch", daemon=True).start()
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+def _waited_on(pidfd: int | None) -> bool:
+    """Wait until the process behind ``pidfd`` has ended; False if that cannot be waited for."""
+    if pidfd is None:
         return False
-    except PermissionError:
-        return True
+    try:
+        waiter = poll()
+        waiter.register(pidfd, POLLIN)  # readable once the process has ended (a zombie has)
+        waiter.poll()
+    except Exception:  # noqa: BLE001 - whatever it is, the caller falls back to polling
+        return False
     return True
+

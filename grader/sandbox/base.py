@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
 import subprocess
 from collections.abc import Sequence
 from types import TracebackType
@@ -125,3 +126,14 @@ class Backend(Protocol):
 
     def open_session(self, limits: Limits) -> SandboxSession:
         """A session whose workers run in this backend (``Session(self, limits)`` for a real one)."""
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this pid exists (one of another user's counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -32,7 +32,7 @@ import requests
 
 from grader.errors import ImageError, SandboxUnavailable
 from grader.limits import Limits
-from grader.sandbox.base import ExitInfo, close_pipes
+from grader.sandbox.base import ExitInfo, close_pipes, pid_alive
 from grader.sandbox.image import docker_client, expected_image_tag, image_exists
 from grader.sandbox.session import Session
 
@@ -310,17 +310,7 @@ def _is_leftover(labels: dict[str, str], mine: bool) -> bool:
         return False
     if pid == os.getpid():
         return mine
-    return not _pid_alive(pid)
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return not pid_alive(pid)
 
 
 # --- starting and stopping --------------------------------------------------------------------
