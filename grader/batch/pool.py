@@ -176,7 +176,8 @@ def start_worker(config: WorkerConfig, environ: dict[str, str], folder: str, bat
     (the parent: the forkserver is the worker's parent, and outlives a parent killed with -9)."""
     os.environ.clear()
     os.environ.update(environ)
-    os.chdir(folder)
+    with contextlib.suppress(OSError):  # a folder removed since: the worker works without it, as spawned
+        os.chdir(folder)
     # A forked worker ends with os._exit, which skips the atexit hooks that remove its sandboxes
     # (a container started for a next candidate that never came): run them as it ends.
     multiprocessing.util.Finalize(None, atexit._run_exitfuncs, exitpriority=0)
