@@ -76,14 +76,14 @@ class _State:
 _STATE: _State | None = None
 
 
-def initialize(config: WorkerConfig, batch: int | None = None) -> None:
-    """Set up a worker process: signals, the watch on the batch's process (``batch``, by default
-    this worker's parent), the bank and a backend of its own."""
+def initialize(config: WorkerConfig, batch: int) -> None:
+    """Set up a worker process: signals, the watch on the batch's process (pid ``batch``), the bank
+    and a backend of its own."""
     global _STATE
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _on_stop_signal)
-    _watch_batch(batch or os.getppid())
+    _watch_batch(batch)
     state = _State(config, None, [])
     try:
         state.exercises = select(load_bank(config.bank), list(config.exercises))
