@@ -6,6 +6,12 @@ candidate's stdout and stderr both go to the process's stderr, which the judge d
 and stdin is pointed at /dev/null, so candidate code can neither print into nor read from the
 frame channel by accident.
 
+When ``$GRADER_CHANNEL`` names a Unix socket (the Docker backend mounts one), the worker connects
+to it twice instead: the first connection carries the frames, the second the candidate's stdout
+and stderr. Both then reach the judge directly rather than through the ``docker run`` client and
+the engine, which relay every byte. If the socket cannot be reached, the worker says so with a
+``wire.HELLO_PIPES`` frame on stdout and serves on its pipes as above.
+
 Nothing here is trusted by the judge: the candidate's code runs in this process and could
 replace any of it. The worker exists to make honest submissions easy to serve, not to defend.
 
@@ -404,17 +410,60 @@ def _flush_output() -> None:
             pass
 
 
+class _FrameWriter:
+    """Writes whole frames to a file descriptor (a socket may take a large one in several writes)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.fd, view) :]
+
+
 def _private_channels() -> tuple[Any, Any]:
     """Move the frame channel off fds 0/1 so that candidate prints and reads cannot touch it."""
-    channel_in = os.fdopen(os.dup(0), "rb", buffering=0)
-    channel_out = os.fdopen(os.dup(1), "wb", buffering=0)
+    path = os.environ.pop(wire.CHANNEL_ENV, "")  # popped: the candidate's own processes need not see it
+    sockets = _connect(path) if path else None
+    if sockets is None:
+        channel_in = os.fdopen(os.dup(0), "rb", buffering=0)
+        channel_out = _FrameWriter(os.dup(1))
+        if path:
+            channel_out.write(wire.pack_frame(wire.HELLO_PIPES))
+        output_fd = 2
+    else:
+        frames, output = sockets
+        channel_in = os.fdopen(os.dup(frames.fileno()), "rb", buffering=0)
+        channel_out = _FrameWriter(frames.detach())
+        output_fd = output.detach()
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.close(devnull)
-    os.dup2(2, 1)
+    os.dup2(output_fd, 1)
+    if output_fd != 2:
+        os.dup2(output_fd, 2)
+        os.close(output_fd)
     sys.stdout = open(1, "w", encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
     sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115
     return channel_in, channel_out
+
+
+def _connect(path: str) -> tuple[Any, Any] | None:
+    """The frame and output connections to the judge's socket, or None if it cannot be reached."""
+    import socket
+
+    connected = []
+    try:
+        for _ in range(2):  # the judge takes the first connection for frames, the second for output
+            connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            connected.append(connection)
+            connection.connect(path)
+    except OSError:
+        for connection in connected:
+            connection.close()
+        return None
+    return connected[0], connected[1]
 
 
 def _preload() -> None:
