@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from collections.abc import Iterator
@@ -447,6 +448,84 @@ def test_the_worker_serves_a_session(backend: db.DockerBackend) -> None:
         session.new_exercise()
         assert session.request({"op": "call", "module": "sub", "name": "double", "args": [1]})["value"] == 2
         assert session.starts == 3
+
+
+CHANNEL_SOURCE = textwrap.dedent("""
+    import os, socket, sys
+    def shout(i):
+        print(f"call {i}")
+        sys.stderr.write(f"error {i}\\n")
+        return i
+    def reconnect():
+        try:
+            socket.socket(socket.AF_UNIX).connect("/run/nlp-grader-channel.sock")
+        except OSError as exc:
+            return type(exc).__name__
+        return "connected"
+    def channel_variable():
+        return os.environ.get("GRADER_CHANNEL")
+""")
+
+
+def _channel_folders() -> set[Path]:
+    return set(Path(tempfile.gettempdir()).glob("nlp-grader-channel-*"))
+
+
+@pytest.mark.docker
+def test_frames_and_output_travel_over_the_channel_socket(
+    backend: db.DockerBackend, engine: docker.DockerClient
+) -> None:
+    from grader.sandbox.session import Session
+
+    if not db._sockets_reach_containers(engine):
+        pytest.skip("this engine cannot reach a socket on this machine: the pipes serve (tested below)")
+    before = _channel_folders()
+    with Session(db.DockerBackend(), SMALL) as session:
+        assert session.load("sub", CHANNEL_SOURCE, "sub.py")["ok"]
+        assert session._link is not None and len(session._link.owned) == 2  # frames, output
+        assert _channel_folders() <= before  # removed as soon as the worker connected
+        for i in range(20):
+            assert session.request({"op": "call", "module": "sub", "name": "shout", "args": [i]})["value"] == i
+            # read with the answer it belongs to, not one call late as through the client's pipes
+            assert sorted(session.output.take().splitlines()) == [f"call {i}", f"error {i}"]
+        # the socket is gone from the container too: the candidate cannot open a second channel
+        assert session.request({"op": "call", "module": "sub", "name": "reconnect", "args": []})["value"] != "connected"
+        assert session.request({"op": "call", "module": "sub", "name": "channel_variable", "args": []})["value"] is None
+    assert _channel_folders() <= before
+
+
+@pytest.mark.docker
+def test_a_worker_that_cannot_reach_its_socket_serves_on_its_pipes(
+    backend: db.DockerBackend, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Where the engine cannot mount this machine's socket (a remote engine, a VM), the worker says
+    so on stdout and the session carries on over the client's pipes."""
+    from grader.sandbox.session import Session
+
+    not_a_socket = tmp_path / "plain-file"
+    not_a_socket.write_text("")
+    run_command = db.docker_run_command
+    monkeypatch.setattr(db, "docker_run_command", lambda *a, channel=None, **k: run_command(
+        *a, channel=str(not_a_socket) if channel else None, **k))
+    sockets = db.DockerBackend()
+    sockets._connect()
+    sockets._sockets = True  # as on a machine where the socket can be mounted
+    with Session(sockets, SMALL) as session:
+        assert session.load("sub", CHANNEL_SOURCE, "sub.py")["ok"]
+        assert session._link is not None and session._link.owned == ()
+        assert session.request({"op": "call", "module": "sub", "name": "shout", "args": [7]})["value"] == 7
+        assert session.request({"op": "call", "module": "sub", "name": "channel_variable", "args": []})["value"] is None
+
+
+@pytest.mark.docker
+def test_pipes_only_when_asked_or_when_the_engine_is_elsewhere(
+    engine: docker.DockerClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GRADER_DOCKER_CHANNEL", "pipes")
+    assert not db._sockets_reach_containers(engine)
+    monkeypatch.delenv("GRADER_DOCKER_CHANNEL")
+    monkeypatch.setenv("DOCKER_HOST", "tcp://127.0.0.1:2375")
+    assert not db._sockets_reach_containers(engine)
 
 
 @pytest.mark.docker

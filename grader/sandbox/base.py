@@ -7,7 +7,9 @@ capture -- lives in :mod:`grader.sandbox.session` and is shared by every backend
 returns its own session instead, which is why the judge asks the backend for one.
 
 The worker reads request frames on stdin and writes response frames on stdout. The candidate's own
-stdout and stderr are sent to the worker's stderr, which the session drains and caps.
+stdout and stderr are sent to the worker's stderr, which the session drains and caps. A sandbox
+with a ``channel`` (:class:`grader.sandbox.link.ChannelSocket`) has its worker connect to that
+socket instead, for the frames and for the output (:mod:`grader.sandbox.link`).
 """
 
 from __future__ import annotations

@@ -6,7 +6,10 @@ unprivileged user, no capabilities, no privilege escalation, and cgroup limits o
 processes taken from :class:`~grader.limits.Limits` in :func:`limit_flags`. The container never
 sees docker.sock, never runs privileged and never gets the host's environment.
 
-The worker's pipes come from the ``docker run -i`` client; the Docker SDK does the management:
+The worker's frames and the candidate's output travel over a Unix socket that the judge listens on
+and mounts into the container (:class:`~grader.sandbox.link.ChannelSocket`), where the engine runs
+on this machine's filesystem; elsewhere, and whenever the worker cannot reach the socket, over the
+pipes of the ``docker run -i`` client, which the engine relays. The Docker SDK does the management:
 finding the image, waiting for the container, killing it by name, reading ``OOMKilled``, removing
 it, and sweeping containers that an interrupted grader left behind (they carry labels naming the
 grader's host and pid).
@@ -21,6 +24,7 @@ import secrets
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -32,8 +36,10 @@ import requests
 
 from grader.errors import ImageError, SandboxUnavailable
 from grader.limits import Limits
+from grader.sandbox import wire
 from grader.sandbox.base import ExitInfo, close_pipes, pid_alive
 from grader.sandbox.image import docker_client, expected_image_tag, image_exists
+from grader.sandbox.link import ChannelSocket, remove_leftover_channels
 from grader.sandbox.session import Session
 
 SANDBOX_USER = "65534:65534"  # nobody:nogroup
@@ -44,6 +50,8 @@ LABEL_OWNER_PID = "nlp-grader.owner-pid"
 NAME_PREFIX = "nlp-grader-"
 POLL_SECONDS = 0.02
 CLIENT_EXIT_SECONDS = 5.0  # the `docker run` client ends once its container is gone
+CHANNEL_SETTING_ENV = "GRADER_DOCKER_CHANNEL"  # "pipes": never a socket (the default: one where possible)
+CHANNEL_IN_CONTAINER = "/run/nlp-grader-channel.sock"
 
 # Flags that do not depend on the limits. See docs/docker.md for why each is here.
 # (fmt: off keeps each flag beside its value.)
@@ -88,10 +96,15 @@ def limit_flags(limits: Limits) -> list[str]:
     # fmt: on
 
 
-def docker_run_command(limits: Limits, *, name: str, image: str, command: Sequence[str] | None = None) -> list[str]:
-    """The full ``docker run`` argv for one sandbox; ``command=None`` runs the image's worker."""
+def docker_run_command(
+    limits: Limits, *, name: str, image: str, command: Sequence[str] | None = None, channel: str | None = None,
+) -> list[str]:
+    """The full ``docker run`` argv for one sandbox; ``command=None`` runs the image's worker, and
+    ``channel`` is a socket on this host to mount for it (read-only: connecting needs no more)."""
     labels = {LABEL_SANDBOX: "1", LABEL_OWNER_HOST: socket.gethostname(), LABEL_OWNER_PID: str(os.getpid())}
     label_flags = [flag for key, value in labels.items() for flag in ("--label", f"{key}={value}")]
+    channel_flags = ["-v", f"{channel}:{CHANNEL_IN_CONTAINER}:ro", "-e", f"{wire.CHANNEL_ENV}={CHANNEL_IN_CONTAINER}"] \
+        if channel else []
     # -i attaches stdin; no -t, which would mangle binary frames. --sig-proxy=false: signals
     # meant for the grader must not be forwarded into the sandbox; the grader kills it by name.
     return [
@@ -104,21 +117,25 @@ def docker_run_command(limits: Limits, *, name: str, image: str, command: Sequen
         *label_flags,
         *HARDENING_FLAGS,
         *limit_flags(limits),
+        *channel_flags,
         image,
         *(command or ()),
     ]
 
 
 class DockerSandbox:
-    """One container running the worker, attached through a ``docker run -i`` client."""
+    """One container running the worker, attached through a ``docker run -i`` client and, when
+    there is one, the ``channel`` socket its worker connects to."""
 
     def __init__(
-        self, process: subprocess.Popen[bytes], name: str, client: docker.DockerClient, limits: Limits
+        self, process: subprocess.Popen[bytes], name: str, client: docker.DockerClient, limits: Limits,
+        channel: ChannelSocket | None = None,
     ) -> None:
         self.process = process
         self.name = name
         self.client = client
         self.limits = limits
+        self.channel = channel
         self._killed = False
 
     def kill(self) -> None:
@@ -148,7 +165,12 @@ class DockerSandbox:
             self.client.api.remove_container(self.name, force=True)
         _stop_client(self.process)
         close_pipes(self.process)
+        self._close_channel()
         _LIVE.discard(self)
+
+    def _close_channel(self) -> None:
+        if self.channel is not None:
+            self.channel.close()
 
     def end_detached(self) -> bool:
         """Hand the container's removal to a detached ``docker rm -f`` and return at once.
@@ -166,6 +188,7 @@ class DockerSandbox:
         )
         helper.wait()
         close_pipes(self.process)
+        self._close_channel()
         _LIVE.discard(self)
         # The `docker run` client ends with its container; kept until then, so that it is reaped
         # (poll) rather than left to a Popen finaliser that would warn about a running child.
@@ -194,6 +217,7 @@ class DockerBackend:
         self._image = image
         self._client: docker.DockerClient | None = None
         self._swept = False
+        self._sockets = False  # whether the engine's containers can reach a socket on this host
 
     def open_session(self, limits: Limits) -> Session:
         """A session whose workers run in containers of this backend."""
@@ -210,9 +234,12 @@ class DockerBackend:
         client, image = self._connect()
         if not self._swept:
             remove_leftover_containers(client=client)  # what earlier, killed graders left
+            remove_leftover_channels()
             self._swept = True
         name = f"{NAME_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
-        argv = docker_run_command(limits, name=name, image=image, command=command)
+        channel = _open_channel() if self._sockets and command is None else None
+        argv = docker_run_command(limits, name=name, image=image, command=command,
+                                  channel=str(channel.path) if channel else None)
         _LIVE.arm()
         # The pipes come from the `docker run` client rather than the SDK's attach socket: the
         # socket multiplexes stdout and stderr into one stream with its own framing, has to be
@@ -220,15 +247,20 @@ class DockerBackend:
         # plain pipes, exactly what a local worker has. The client gets the grader's
         # environment (DOCKER_HOST...), the container does not: it sees only the -e flags.
         # A new session keeps a Ctrl-C at the terminal from reaching the client.
-        process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
-            argv,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-            close_fds=True,
-        )
-        sandbox = DockerSandbox(process, name, client, limits)
+        try:
+            process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+                argv,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+                close_fds=True,
+            )
+        except BaseException:
+            if channel is not None:
+                channel.close()
+            raise
+        sandbox = DockerSandbox(process, name, client, limits, channel)
         _LIVE.add(sandbox)
         try:
             _wait_until_started(sandbox, limits.load_seconds)
@@ -260,8 +292,49 @@ class DockerBackend:
                 client.close()
                 raise SandboxUnavailable(f"image {image} not found: run `grader image build`")
             self._client, self._image = client, image
+            self._sockets = _sockets_reach_containers(client)
         assert self._image is not None
         return self._client, self._image
+
+
+def _sockets_reach_containers(client: docker.DockerClient) -> bool:
+    """Whether a socket made here can be mounted into the engine's containers and reached there.
+
+    Not where the engine sees another filesystem: a remote engine, Docker Desktop (a virtual
+    machine), or a grader that itself runs in a container beside the engine. Whatever this
+    misses, the worker falls back to its pipes when it cannot connect (wire.HELLO_PIPES).
+    """
+    if os.environ.get(CHANNEL_SETTING_ENV, "").strip().lower() == "pipes" or sys.platform != "linux":
+        return False
+    if not os.environ.get("DOCKER_HOST", "unix://").startswith("unix://"):
+        return False
+    if not ChannelSocket.possible():
+        return False
+    try:
+        platform = str((client.version().get("Platform") or {}).get("Name", ""))
+        return "desktop" not in platform.lower() and not _in_a_container_of(client)
+    except (docker.errors.DockerException, requests.RequestException):
+        return False
+
+
+def _in_a_container_of(client: docker.DockerClient) -> bool:
+    """Whether this grader runs in one of the engine's own containers (a mounted docker.sock),
+    where the engine resolves a mount's source on its host, not in here. A container's host name
+    is its id unless someone chose another."""
+    if not (os.path.exists("/.dockerenv") or os.path.exists("/run/.containerenv")):
+        return False
+    try:
+        client.api.inspect_container(socket.gethostname())
+    except docker.errors.NotFound:
+        return False
+    return True
+
+
+def _open_channel() -> ChannelSocket | None:
+    try:
+        return ChannelSocket()
+    except OSError:
+        return None  # the worker serves on its pipes
 
 
 def docker_available() -> tuple[bool, str]:

@@ -1,6 +1,7 @@
 """A supervised conversation with one sandbox worker: frames, deadlines, output capture, restarts.
 
-The session is backend-neutral: it owns the pipes of a worker that a :class:`Backend` started.
+The session is backend-neutral: it owns the streams of a worker that a :class:`Backend` started
+(its pipes, or the two connections it makes to a sandbox's channel socket: :mod:`grader.sandbox.link`).
 Every byte from the worker is hostile input. The judge-side deadline is the only clock that
 counts: a call that overruns gets the worker killed (and everything it started), the call ends as
 :class:`SandboxTimeout`, and the next call transparently starts a fresh worker and reloads the
@@ -18,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import select
+import socket
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -26,6 +28,7 @@ from grader.errors import AnswerTooLarge, SandboxCrashed, SandboxFailure, Sandbo
 from grader.limits import Limits
 from grader.sandbox import bounds, wire
 from grader.sandbox.base import Backend, CapturedOutput, RunningSandbox
+from grader.sandbox.link import ChannelSocket, Link, Stream
 
 READ_CHUNK = 1 << 20
 MAX_STRIKES = 2  # kills or deaths of the worker in one exercise before the rest is not run
@@ -41,6 +44,7 @@ class Session:
         self.budget_deadline: float | None = None
         self.starts = 0
         self._sandbox: RunningSandbox | None = None
+        self._link: Link | None = None  # the sandbox's streams, once its worker is reachable
         self._loads: list[dict] = []
         self._inbox = bytearray()
         self._next_id = 0
@@ -73,8 +77,9 @@ class Session:
         self._next_id += 1
         message = dict(message, id=self._next_id)
         try:
-            self._write(sandbox, wire.pack_frame(message), deadline)
-            response = self._read_response(sandbox, deadline)
+            link = self._attach(sandbox, deadline)
+            self._write(link, wire.pack_frame(message), deadline)
+            response = self._read_response(link, deadline)
         except _Deadline:
             raise self._fail(SandboxTimeout(self._timeout_message(timeout))) from None
         except _WorkerGone:
@@ -94,8 +99,10 @@ class Session:
         call failed), the kill is a strike against the exercise."""
         if self._sandbox is not None:
             sandbox, self._sandbox = self._sandbox, None
+            link, self._link = self._link or Link.pipes(sandbox.process), None
             sandbox.kill()
-            self._drain_stderr(sandbox)
+            self._drain_output(link)
+            link.close()
             sandbox.cleanup()
             if reason is not None:
                 self.strikes.append(reason)
@@ -111,6 +118,9 @@ class Session:
 
         A backend with ``retire`` (:mod:`grader.sandbox.prestart`) ends the worker in the background.
         """
+        link, self._link = self._link, None
+        if link is not None:
+            link.close()  # a worker served over sockets ends when it reads their end
         retire = getattr(self.backend, "retire", None)
         if self._sandbox is not None and retire is not None:
             sandbox, self._sandbox = self._sandbox, None
@@ -171,7 +181,7 @@ class Session:
         """Explain why the worker went away, then forget it."""
         sandbox = self._sandbox
         assert sandbox is not None
-        self._drain_until_exit(sandbox, seconds=5)
+        self._drain_until_exit(sandbox, self._link or Link.pipes(sandbox.process), seconds=5)
         info = sandbox.exit_info()
         failure: SandboxFailure
         if info.out_of_memory:
@@ -180,30 +190,64 @@ class Session:
             failure = SandboxCrashed(info.detail or _describe_exit(info.returncode))
         return self._fail(failure)
 
-    # -- pipes ---------------------------------------------------------------------------------
+    # -- streams -------------------------------------------------------------------------------
 
-    def _write(self, sandbox: RunningSandbox, frame: bytes, deadline: float) -> None:
-        stdin = sandbox.process.stdin
-        assert stdin is not None
-        fd = stdin.fileno()
+    def _attach(self, sandbox: RunningSandbox, deadline: float) -> Link:
+        """The sandbox's streams: its pipes, or the connections its worker makes to its channel."""
+        if self._link is None:
+            channel: ChannelSocket | None = getattr(sandbox, "channel", None)
+            pipes = Link.pipes(sandbox.process)
+            self._link = pipes if channel is None else self._await_worker(sandbox, channel, pipes, deadline)
+        return self._link
+
+    def _await_worker(self, sandbox: RunningSandbox, channel: ChannelSocket, pipes: Link, deadline: float) -> Link:
+        """Wait for the worker's two connections (frames, then output), or for its word on stdout
+        that it could not reach the socket and serves on its pipes."""
+        accepted: list[socket.socket] = []
+        try:
+            while len(accepted) < 2:
+                readers = [channel.listener.fileno(), *self._readers(pipes)]
+                ready, _, _ = select.select(readers, [], [], _remaining(deadline))
+                if channel.listener.fileno() in ready:
+                    accepted.append(channel.accept())
+                    continue
+                self._pump(pipes)
+                frame = self._take_frame()
+                if frame is None:
+                    continue
+                if bounds.read_answer(frame) != wire.HELLO_PIPES:
+                    raise wire.ProtocolError("the sandbox sent a frame before it was asked anything")
+                for connection in accepted:
+                    connection.close()
+                return pipes
+        except BaseException:
+            for connection in accepted:
+                connection.close()
+            raise
+        finally:
+            channel.close()  # connected (or given up on): nothing else may connect
+        return Link.sockets(accepted[0], accepted[1], sandbox.process)
+
+    def _write(self, link: Link, frame: bytes, deadline: float) -> None:
+        fd = link.requests
         os.set_blocking(fd, False)
         view = memoryview(frame)
         while view:
-            _, writable, _ = select.select(self._readers(sandbox), [fd], [], _remaining(deadline))
-            self._pump(sandbox)
+            _, writable, _ = select.select(self._readers(link), [fd], [], _remaining(deadline))
+            self._pump(link)
             if writable:
                 try:
                     view = view[os.write(fd, view[: 1 << 16]) :]
                 except (BrokenPipeError, ConnectionResetError):
                     raise _WorkerGone() from None
 
-    def _read_response(self, sandbox: RunningSandbox, deadline: float) -> Any:
+    def _read_response(self, link: Link, deadline: float) -> Any:
         while True:
             frame = self._take_frame()
             if frame is not None:
                 return bounds.read_answer(frame)  # the trust boundary: caps, and text cleaned
-            select.select(self._readers(sandbox), [], [], _remaining(deadline))
-            self._pump(sandbox)
+            select.select(self._readers(link), [], [], _remaining(deadline))
+            self._pump(link)
 
     def _take_frame(self) -> bytes | None:
         if len(self._inbox) < wire.HEADER.size:
@@ -217,52 +261,58 @@ class Session:
         del self._inbox[:end]
         return payload
 
-    def _readers(self, sandbox: RunningSandbox) -> list[int]:
-        return [s.fileno() for s in (sandbox.process.stdout, sandbox.process.stderr) if s and not s.closed]
+    def _readers(self, link: Link) -> list[int]:
+        return [_responses_fd(link), *(stream.fileno() for stream in link.outputs)]
 
-    def _pump(self, sandbox: RunningSandbox) -> None:
-        """Move whatever the worker has written into the inbox and the output capture."""
-        self._drain_stderr(sandbox)
-        stdout = sandbox.process.stdout
-        assert stdout is not None
-        if stdout.closed:
-            raise _WorkerGone()
-        ready, _, _ = select.select([stdout.fileno()], [], [], 0)
+    def _pump(self, link: Link) -> None:
+        """Move whatever the worker has written into the inbox and the output capture.
+
+        Output first: the worker flushes the candidate's output before it answers, so whatever
+        was printed during a call is read before (and credited to) that call's answer.
+        """
+        self._drain_output(link)
+        fd = _responses_fd(link)
+        ready, _, _ = select.select([fd], [], [], 0)
         if ready:
-            chunk = os.read(stdout.fileno(), READ_CHUNK)
+            try:
+                chunk = os.read(fd, READ_CHUNK)
+            except ConnectionResetError:
+                chunk = b""
             if not chunk:
                 raise _WorkerGone()
             self._inbox += chunk
             if len(self._inbox) > wire.MAX_RESPONSE_FRAME + wire.HEADER.size:
                 raise wire.ProtocolError("the sandbox sent more than one frame's worth of data")
 
-    def _drain_stderr(self, sandbox: RunningSandbox) -> None:
-        stderr = sandbox.process.stderr
-        if stderr is None or stderr.closed:
-            return
-        fd = stderr.fileno()
+    def _drain_output(self, link: Link) -> None:
+        for stream in list(link.outputs):
+            self._drain_stream(link, stream)
+
+    def _drain_stream(self, link: Link, stream: Stream) -> None:
+        fd = stream.fileno()
         for _ in range(64):  # bounded: a flood is drained over several pumps, never forever
             ready, _, _ = select.select([fd], [], [], 0)
             if not ready:
                 return
-            chunk = os.read(fd, 1 << 16)
+            try:
+                chunk = os.read(fd, 1 << 16)
+            except ConnectionResetError:
+                chunk = b""
             if not chunk:
-                stderr.close()
+                link.drop_output(stream)
                 return
             self.output.add(chunk)
 
-
-    def _drain_until_exit(self, sandbox: RunningSandbox, seconds: float) -> None:
-        """Wait for the worker to end while reading its stderr, so a full pipe cannot block it."""
+    def _drain_until_exit(self, sandbox: RunningSandbox, link: Link, seconds: float) -> None:
+        """Wait for the worker to end while reading its output, so a full pipe cannot block it."""
         deadline = time.monotonic() + seconds
         while sandbox.process.poll() is None and time.monotonic() < deadline:
-            stderr = sandbox.process.stderr
-            if stderr is None or stderr.closed:
+            if not link.outputs:
                 with contextlib.suppress(Exception):
                     sandbox.process.wait(timeout=max(deadline - time.monotonic(), 0))
                 return
-            select.select([stderr.fileno()], [], [], 0.1)
-            self._drain_stderr(sandbox)
+            select.select([stream.fileno() for stream in link.outputs], [], [], 0.1)
+            self._drain_output(link)
 
 
 _STRIKE_NAMES = {SandboxTimeout: "timeout", SandboxMemory: "memory", AnswerTooLarge: "refused answer"}
@@ -274,6 +324,16 @@ class _Deadline(Exception):
 
 class _WorkerGone(Exception):
     pass
+
+
+def _responses_fd(link: Link) -> int:
+    try:
+        fd = link.responses.fileno()  # a closed pipe raises, a closed socket says -1
+    except ValueError:
+        fd = -1
+    if fd < 0:
+        raise _WorkerGone()
+    return fd
 
 
 def _remaining(deadline: float) -> float:
