@@ -120,12 +120,19 @@ def test_hand_made_sequence(submission):
     check_trace(run_steps(submission, HAND_KWARGS, grads), expected, f"LossScaler({HAND_KWARGS})")
 
 
-def random_sequence(rng, steps, shapes):
-    """Scaled gradients for ``steps`` steps; about one step in four holds an inf or a NaN."""
+def random_sequence(rng, steps, shapes, overflow_second=False):
+    """Scaled gradients for ``steps`` steps; about one step in four holds an inf or a NaN.
+
+    ``overflow_second``: the first step is clean and the second overflows, so that an overflow
+    always meets a growth tracker above 0 (with a growth interval above 1), whatever the seed.
+    """
     sequence = []
-    for _ in range(steps):
+    for step in range(steps):
         grads = [rng.normal(size=shape) * 10.0 ** rng.integers(-2, 4) for shape in shapes]
-        if rng.random() < 0.25:
+        overflow = rng.random() < 0.25
+        if overflow_second and step < 2:
+            overflow = step == 1
+        if overflow:
             k = int(rng.integers(0, len(grads)))
             flat = grads[k].reshape(-1)
             flat[int(rng.integers(0, flat.size))] = rng.choice([INF, -INF, NAN])
@@ -137,14 +144,16 @@ def random_sequence(rng, steps, shapes):
 @pytest.mark.parametrize("case", [0, 1])
 def test_random_sequences_match_grad_scaler(submission, rng, case):
     """Random factors, intervals and inf/NaN patterns give the states of torch.amp.GradScaler."""
+    # Case 0 always has an overflow that finds the growth tracker above 0: with an interval of 1
+    # the tracker is 0 after every step, and a tracker that is not reset on overflow goes unseen.
     kwargs = {
         "init_scale": float(2.0 ** rng.integers(4, 17)) * float(rng.choice([1.0, 1.5, 0.7])),
         "growth_factor": float(rng.choice([2.0, 1.5, 3.0, 4.0])),
         "backoff_factor": float(rng.choice([0.5, 0.25, 0.7, 0.125])),
-        "growth_interval": int(rng.integers(1, 5)),
+        "growth_interval": int(rng.integers(2 if case == 0 else 1, 5)),
     }
     shapes = [(int(rng.integers(1, 4)),), (2, int(rng.integers(1, 4)))]
-    grads = random_sequence(rng, 30, shapes)
+    grads = random_sequence(rng, 30, shapes, overflow_second=case == 0)
     expected = grad_scaler_trace(kwargs, grads)
     check_trace(run_steps(submission, kwargs, grads), expected, f"LossScaler({kwargs})")
 
