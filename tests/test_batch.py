@@ -72,9 +72,16 @@ def by_name(rows: list[dict[str, str]]) -> dict[str, dict[str, str]]:
 
 
 def start_batch(*args: Any) -> subprocess.Popen[str]:
-    """``grader batch`` in its own process group (as a shell runs it), stdout not a TTY."""
+    """``grader batch`` in its own process group, as a terminal's shell runs a foreground job
+    (stdout not a TTY). Ctrl-C is restored: a test run started in the background, with SIGINT
+    ignored, would otherwise pass that on and the batch would rightly ignore Ctrl-C."""
     return subprocess.Popen([str(GRADER), "batch", *map(str, args)], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                            preexec_fn=_ctrl_c_as_in_a_terminal)  # noqa: PLW1509 - a test, no threads at stake
+
+
+def _ctrl_c_as_in_a_terminal() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def descendants(pid: int) -> set[int]:
