@@ -430,8 +430,9 @@ def test_the_worker_serves_a_session(backend: db.DockerBackend) -> None:
         assert session.load("sub", source, "sub.py")["ok"]
         assert session.request({"op": "call", "module": "sub", "name": "double", "args": [21]})["value"] == 42
         printed = session.output.take()
-        # Docker relays the worker's stdout and stderr as two streams: a print may come in just after
-        # the answer, and is then read with the next one.
+        # Through the client's pipes (where there is no channel socket), Docker relays the worker's
+        # stdout and stderr as two streams: a print may come in just after the answer, and is then
+        # read with the next one. Over the socket it comes with its answer (tested below).
         for _ in range(50):
             if "candidate output" in printed:
                 break
