@@ -217,15 +217,12 @@ class Session:
                     continue
                 if bounds.read_answer(frame) != wire.HELLO_PIPES:
                     raise wire.ProtocolError("the sandbox sent a frame before it was asked anything")
-                for connection in accepted:
-                    connection.close()
                 return pipes
-        except BaseException:
-            for connection in accepted:
-                connection.close()
-            raise
         finally:
             channel.close()  # connected (or given up on): nothing else may connect
+            if len(accepted) < 2:  # the pipes serve, or the wait failed: a lone connection goes
+                for connection in accepted:
+                    connection.close()
         return Link.sockets(accepted[0], accepted[1], sandbox.process)
 
     def _write(self, link: Link, frame: bytes, deadline: float) -> None:
@@ -285,7 +282,10 @@ class Session:
                 raise wire.ProtocolError("the sandbox sent more than one frame's worth of data")
 
     def _drain_output(self, link: Link) -> None:
-        for stream in list(link.outputs):
+        if not link.outputs:
+            return
+        ready, _, _ = select.select([stream.fileno() for stream in link.outputs], [], [], 0)  # one call per pump
+        for stream in [stream for stream in link.outputs if stream.fileno() in ready]:
             self._drain_stream(link, stream)
 
     def _drain_stream(self, link: Link, stream: Stream) -> None:
